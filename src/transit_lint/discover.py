@@ -1,0 +1,149 @@
+"""Find the files to lint under the paths given, and read them safely.
+
+Never follows a symlink out of the given paths, terminates on symlink loops, skips VCS and tool
+folders, and decides a file's format from its name first and its content where names are
+ambiguous (a `.yaml` may be CloudFormation, Kubernetes or neither).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = {".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
+             ".transit-lint-cache", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+DEFAULT_MAX_BYTES = 5_000_000
+
+
+@dataclass
+class Discovered:
+    files: list[Path] = field(default_factory=list)  # absolute, resolved
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    roots: tuple[Path, ...] = ()
+    explicit_files: set[Path] = field(default_factory=set)  # files named on the command line
+
+
+def format_of(path: Path) -> str | None:
+    """The format decided by the name alone; None when the content must decide."""
+    name = path.name.lower()
+    if name.endswith(".tf"):
+        return "terraform"
+    if name.endswith(".tfvars") or name.endswith(".tfvars.json"):
+        return "tfvars"
+    return None
+
+
+def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
+    return any(p == r or r in p.parents for r in roots)
+
+
+def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
+    out = Discovered()
+    roots: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise FileNotFoundError(raw)
+        rp = p.resolve()
+        roots.append(rp if rp.is_dir() else rp.parent)
+        if rp.is_file():
+            out.explicit_files.add(rp)
+    out.roots = tuple(roots)
+    seen_dirs: set[Path] = set()
+    seen_files: set[Path] = set()
+    for raw in paths:
+        start = Path(raw).resolve()
+        if start.is_file():
+            if start not in seen_files:
+                seen_files.add(start)
+                out.files.append(start)
+            continue
+        for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+            d = Path(dirpath)
+            real = d.resolve()
+            if real in seen_dirs:
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            keep = []
+            for name in sorted(dirnames):
+                sub = d / name
+                if name in SKIP_DIRS:
+                    continue
+                if sub.is_symlink():
+                    target = sub.resolve()
+                    if not _inside(target, out.roots):
+                        out.skipped.append((str(sub), "symlink points outside the paths given"))
+                        continue
+                    # walk the link's target as its own start (os.walk does not follow links)
+                    if target not in seen_dirs:
+                        keep.append(name)
+                    continue
+                keep.append(name)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                f = d / name
+                if f.is_symlink():
+                    target = f.resolve()
+                    if not _inside(target, out.roots):
+                        out.skipped.append((str(f), "symlink points outside the paths given"))
+                        continue
+                    f = target
+                if excludes and any(_match(f, pat, start) for pat in excludes):
+                    continue
+                if f not in seen_files and f.is_file():
+                    seen_files.add(f)
+                    out.files.append(f)
+    return out
+
+
+def _match(f: Path, pattern: str, base: Path) -> bool:
+    import fnmatch
+
+    try:
+        rel = f.relative_to(base).as_posix()
+    except ValueError:
+        rel = f.as_posix()
+    pat = pattern.rstrip("/")
+    return fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat + "/*") or any(
+        fnmatch.fnmatch(part, pat) for part in rel.split("/"))
+
+
+@dataclass
+class FileText:
+    text: str
+    problem: str | None = None  # a reason to report TL000 while still linting what was read
+    fatal: bool = False  # nothing could be read
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return FileText("", f"file is {size} bytes, over the {max_bytes}-byte limit (--max-file-size)", True)
+        raw = path.read_bytes()
+    except OSError as e:
+        return FileText("", f"cannot read file: {e.strerror or e}", True)
+    if b"\x00" in raw[:8192]:
+        return FileText("", "binary file (contains NUL bytes), not a text configuration file", True)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+        problem = None
+    except UnicodeDecodeError as e:
+        text = raw.decode("utf-8", "replace")
+        line = raw[: e.start].count(b"\n") + 1
+        problem = f"invalid UTF-8 at byte {e.start} (line {line}); decoded with replacement characters"
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return FileText(text, problem)
+
+
+def display_path(p: Path, base: Path) -> str:
+    """POSIX path relative to `base` when inside it, else absolute."""
+    try:
+        return p.relative_to(base).as_posix()
+    except ValueError:
+        return p.as_posix()

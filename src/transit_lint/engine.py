@@ -1,0 +1,124 @@
+"""One lint run: discover -> parse -> normalize -> graph -> evaluate -> suppress."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of
+from .findings import Finding
+from .model import Node
+
+
+@dataclass
+class RunOptions:
+    paths: list[str]
+    profile: str = "baseline"
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    var_files: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    max_file_size: int = DEFAULT_MAX_BYTES
+    base: Path | None = None  # paths are reported relative to this (default: the working directory)
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    errors: list[Finding]
+    files_parsed: int
+    files_skipped: int
+    skipped: list[tuple[str, str]]
+    unknown: int
+    unknown_sites: list[tuple[str, str, str, object]]
+    nodes: list[Node]
+    edges: int
+    elapsed: float
+    profile: str
+    policies: list[str]
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return sorted(self.errors + self.findings, key=lambda f: f.sort_key())
+
+
+def run(opts: RunOptions) -> RunResult:
+    from .graph import build_graph
+    from .normalize import normalize_all
+    from .policy.evaluate import evaluate
+    from .policy.loader import load_catalog
+
+    t0 = time.perf_counter()
+    base = (opts.base or Path.cwd()).resolve()
+    catalog = load_catalog()
+    if opts.profile not in catalog.profiles:
+        raise ValueError(f"unknown profile {opts.profile!r}; see --list-profiles")
+    profile = catalog.profiles[opts.profile]
+    policies = catalog.enabled(opts.profile, opts.select, opts.ignore)
+
+    found = discover(opts.paths, opts.excludes)
+    by_format: dict[str, list[Path]] = {}
+    skipped = list(found.skipped)
+    for f in found.files:
+        fmt = format_of(f)
+        if fmt is None:
+            skipped.append((display_path(f, base), "not an infrastructure file"))
+            continue
+        by_format.setdefault(fmt, []).append(f)
+
+    errors: list[Finding] = []
+    nodes: list[Node] = []
+    files_parsed = 0
+    if by_format.get("terraform"):
+        from .terraform.frontend import TerraformFrontend
+
+        tf = TerraformFrontend(base, found.roots, opts.max_file_size)
+        res = tf.run(by_format["terraform"], [Path(v).resolve() for v in opts.var_files])
+        errors.extend(res.errors)
+        files_parsed += res.files_parsed
+        nodes.extend(normalize_all(res.resources, "terraform"))
+
+    graph = build_graph(nodes)
+    nodes_by_kind: dict[str, list[Node]] = {}
+    for n in nodes:
+        nodes_by_kind.setdefault(n.kind, []).append(n)
+    findings, ev = evaluate(policies, nodes_by_kind, profile, graph)
+
+    # files named one by one (pre-commit) are linted with their directory as context, but only
+    # their own findings are reported
+    if found.explicit_files and len(found.explicit_files) == len(opts.paths):
+        wanted = {display_path(p, base) for p in found.explicit_files}
+        findings = [f for f in findings if f.path in wanted]
+        errors = [e for e in errors if e.path in wanted]
+
+    findings = _dedupe(findings)
+    findings.sort(key=lambda f: f.sort_key())
+    errors.sort(key=lambda f: f.sort_key())
+    return RunResult(
+        findings=findings,
+        errors=errors,
+        files_parsed=files_parsed,
+        files_skipped=len(skipped),
+        skipped=skipped,
+        unknown=ev.unknown_count,
+        unknown_sites=list(ev.unknown_sites),
+        nodes=nodes,
+        edges=graph.edge_count(),
+        elapsed=time.perf_counter() - t0,
+        profile=profile.name,
+        policies=[p.id for p in policies],
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, place, message): a module instantiated twice with the same
+    arguments, or two nodes of one resource, must not report the same line twice."""
+    seen: set[tuple[str, str, int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule_id, f.path, f.span.line, f.span.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,157 @@
+"""Derivations shared by every format, and the few per-resource hooks the tables name.
+
+`finish` runs on every node after its table row: it computes the canonical TLS facts
+(`tls.enabled`, `plaintext`, `tls.min_version`, `tls.ciphers`) from what the table mapped, so
+that policies never need to know a provider's policy names.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .. import ports, tls
+from ..model import Attr, NativeResource, Node
+from ..tree import UNKNOWN, Value
+from .mapping import hook
+from .paths import resolve
+
+TLS_PROTOCOLS = {"HTTPS", "TLS", "SSL", "GRPCS", "TLS_PASSTHROUGH"}
+PLAINTEXT_PROTOCOLS = {"HTTP", "TCP", "UDP", "TCP_UDP", "GRPC", "HTTP2", "WS"}
+
+
+def finish(node: Node) -> None:
+    proto = node.get("protocol")
+    if proto is not None and "tls.enabled" not in node.attrs:
+        p = proto.value
+        if p is UNKNOWN:
+            node.attrs["tls.enabled"] = Attr(UNKNOWN, proto.span)
+        elif isinstance(p, str):
+            node.attrs["tls.enabled"] = Attr(p.upper() in TLS_PROTOCOLS, proto.span, proto.origin)
+    if proto is not None and "plaintext" not in node.attrs:
+        node.attrs["plaintext"] = _plaintext(node, proto)
+    _resolve_policy(node)
+
+
+def _plaintext(node: Node, proto: Attr) -> Attr:
+    p = proto.value
+    if p is UNKNOWN or not isinstance(p, str):
+        return Attr(UNKNOWN, proto.span)
+    p = p.upper()
+    if p not in PLAINTEXT_PROTOCOLS:
+        return Attr(False, proto.span)
+    if p in ("TCP", "UDP", "TCP_UDP"):
+        # a TCP listener on a TLS port is most likely TLS passed through to the targets
+        port = node.value("port")
+        if not isinstance(port, int) or port in ports.port_set("tls"):
+            return Attr(UNKNOWN, proto.span)
+    return Attr(True, proto.span, proto.origin)
+
+
+def _resolve_policy(node: Node) -> None:
+    pol, table = node.get("tls.policy"), node.get("tls.policy_table")
+    if pol is None or table is None or "tls.min_version" in node.attrs:
+        return
+    if pol.value is UNKNOWN or not isinstance(pol.value, str):
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, pol.span, pol.origin)
+        return
+    found = tls.lookup_policy(str(table.value), pol.value)
+    if found is None:
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, pol.span, pol.origin)
+        node.attrs["tls.policy_unrecognised"] = Attr(True, pol.span, pol.origin)
+        return
+    node.attrs["tls.min_version"] = Attr(found.min_version, pol.span, pol.origin)
+    if found.ciphers is not None:
+        node.attrs["tls.ciphers"] = Attr(list(found.ciphers), pol.span, pol.origin)
+
+
+# ---- hooks named by tables -------------------------------------------------------------------
+
+
+@hook("elb_classic_policy_attributes")
+def elb_classic_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Classic ELB SSL negotiation policies list protocols and ciphers as name/value attributes."""
+    protocols: list[tuple[str, Value]] = []
+    ciphers: list[str] = []
+    cipher_spans = []
+    for blk in resolve(ctx, "policy_attribute") + resolve(ctx, "attribute"):
+        for item in blk.data if isinstance(blk.data, list) else [blk]:
+            name, value = item.get("name"), item.get("value")
+            if name is None or not isinstance(name.data, str):
+                continue
+            enabled = value is not None and str(value.data).lower() == "true"
+            if name.data == "Reference-Security-Policy" and value is not None:
+                node.attrs["tls.policy"] = Attr(value.data, name.anchor, value.origin)
+                node.attrs["tls.policy_table"] = Attr("aws-elb-classic", None)
+            elif name.data.startswith("Protocol-") and enabled:
+                protocols.append((name.data, name))
+            elif enabled and name.data != "Server-Defined-Cipher-Order":
+                iana, _unknown = tls.parse_cipher_list([name.data], "auto")
+                if iana:
+                    ciphers.append(iana[0])
+                    cipher_spans.append(name.anchor)
+    if protocols:
+        versions = [(tls.parse_version(n), v) for n, v in protocols]
+        known = [(ver, v) for ver, v in versions if ver is not None]
+        if known:
+            ver, v = min(known, key=lambda x: tls.version_rank(x[0]))
+            node.attrs["tls.min_version"] = Attr(ver, v.anchor, v.origin)
+    if ciphers:
+        node.attrs["tls.ciphers"] = Attr(ciphers, cipher_spans[0], None, item_spans=cipher_spans)
+    if node.kind == "tls_policy" and "tls.policy" not in node.attrs and not protocols and not ciphers:
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, None)
+
+
+@hook("cloudfront_default_certificate")
+def cloudfront_default_certificate(node: Node, res: NativeResource, ctx: Value) -> None:
+    """The *.cloudfront.net certificate forces TLSv1, whatever minimum_protocol_version says."""
+    a = node.get("cloudfront_default_certificate")
+    if a is not None and a.value is True:
+        node.attrs["tls.min_version"] = Attr("1.0", a.span, "cloudfront_default_certificate = true forces TLSv1")
+        node.attrs["tls.policy"] = Attr("TLSv1 (CloudFront default certificate)", a.span)
+
+
+@hook("cloudfront_origin")
+def cloudfront_origin(node: Node, res: NativeResource, ctx: Value) -> None:
+    policy = node.get("origin_protocol_policy")
+    if policy is not None and policy.value == "match-viewer":
+        # the origin hop is plaintext whenever a viewer may use HTTP
+        viewer = [v.data for v in resolve(res.body, "default_cache_behavior.viewer_protocol_policy")
+                  + resolve(res.body, "ordered_cache_behavior.viewer_protocol_policy")]
+        if viewer and all(isinstance(v, str) and v.lower() == "https-only" for v in viewer):
+            node.attrs["protocol"] = Attr("HTTPS", policy.span)
+        elif any(v is UNKNOWN for v in viewer):
+            node.attrs["protocol"] = Attr(UNKNOWN, policy.span)
+    protos = node.get("tls.protocols")
+    if protos is not None and isinstance(protos.value, list):
+        versions = [tls.parse_version(p) for p in protos.value]
+        known = [v for v in versions if v is not None]
+        if known:
+            low = min(known, key=tls.version_rank)
+            idx = versions.index(low)
+            span = protos.item_spans[idx] if protos.item_spans else protos.span
+            node.attrs["tls.min_version"] = Attr(low, span, protos.origin)
+    elif protos is not None and protos.value is UNKNOWN:
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, protos.span)
+
+
+@hook("url_scheme")
+def url_scheme(node: Node, res: NativeResource, ctx: Value) -> None:
+    url = node.get("url")
+    if url is None:
+        return
+    if not isinstance(url.value, str):
+        node.attrs["protocol"] = Attr(UNKNOWN, url.span)
+        return
+    try:
+        parts = urlsplit(url.value.strip())
+    except ValueError:
+        node.attrs["protocol"] = Attr(UNKNOWN, url.span)
+        return
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        node.attrs["protocol"] = Attr(UNKNOWN, url.span)
+        return
+    node.attrs["scheme"] = Attr(scheme, url.span, url.origin)
+    node.attrs["protocol"] = Attr(scheme.upper(), url.span, url.origin)
+    if parts.hostname:
+        node.attrs["host"] = Attr(parts.hostname, url.span, url.origin)

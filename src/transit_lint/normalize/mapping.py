@@ -1,0 +1,228 @@
+"""Apply the mapping tables: native resource -> canonical nodes.
+
+Tables are data (`tables/<format>*.yaml`), one place per format: for each native type, the nodes
+it produces and, for each canonical attribute, the native path it comes from and how its value
+is translated. Format knowledge lives here and in the tables, never in policies.
+
+Attribute spec keys (all optional except one source):
+  path: "a.b" | [alternatives]   native location (first alternative found wins)
+  const: X                       a fixed value (no span)
+  default: X                     value when the path is absent (no span: findings use the header)
+  default_when: {attr: [vals]}   apply the default only when earlier canonical attrs match
+  map: {native: canonical}       translate values (case-insensitive); others kept as they are
+  case: upper | lower            normalise strings
+  test: {equals|in|matches|not_in: ...}   make a boolean: true when any value passes
+  many: true                     keep every value found as a list
+  type: int | bool | str         coerce scalars ("443" -> 443, "true" -> True)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Callable
+
+import yaml
+
+from ..model import Attr, NativeResource, Node
+from ..spans import Span
+from ..tree import UNKNOWN, Value
+from .paths import resolve, resolve_scalars
+
+Hook = Callable[[Node, NativeResource, Value], None]
+HOOKS: dict[str, Hook] = {}
+
+
+def hook(name: str) -> Callable[[Hook], Hook]:
+    """Register a derivation too specific for a table row (keep these rare)."""
+
+    def deco(fn: Hook) -> Hook:
+        HOOKS[name] = fn
+        return fn
+
+    return deco
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    kind: str
+    each: str | None
+    id: str
+    attrs: tuple[tuple[str, dict[str, Any]], ...]
+    hooks: tuple[str, ...]
+    only_if: dict[str, Any] | None
+
+
+@cache
+def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
+    """All tables of one format, merged: `tables/<fmt>*.yaml` (e.g. terraform_aws.yaml)."""
+    out: dict[str, tuple[NodeSpec, ...]] = {}
+    base = resources.files("transit_lint.normalize") / "tables"
+    for entry in sorted(base.iterdir(), key=lambda p: p.name):
+        if not (entry.name.startswith(fmt) and entry.name.endswith(".yaml")):
+            continue
+        data = yaml.load(entry.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        aliases: dict[str, str] = data.pop("_aliases", {}) or {}
+        for native, specs in data.items():
+            if native in out:
+                raise ValueError(f"{entry.name}: {native} is mapped twice")
+            out[native] = tuple(_spec(s) for s in (specs if isinstance(specs, list) else [specs]))
+        for alias, target in aliases.items():
+            out[alias] = out[target]
+    return out
+
+
+def _spec(raw: dict[str, Any]) -> NodeSpec:
+    return NodeSpec(
+        kind=raw["kind"],
+        each=raw.get("each"),
+        id=raw.get("id", "{address}"),
+        attrs=tuple((k, v if isinstance(v, dict) else {"path": v}) for k, v in (raw.get("attrs") or {}).items()),
+        hooks=tuple(raw.get("hooks") or ()),
+        only_if=raw.get("only_if"),
+    )
+
+
+def normalize(resources_: list[NativeResource], fmt: str) -> list[Node]:
+    table = load_table(fmt)
+    nodes: list[Node] = []
+    for res in resources_:
+        for spec in table.get(res.type, ()):
+            nodes.extend(_apply(spec, res))
+    return nodes
+
+
+def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
+    if spec.each:
+        elements = [x for v in resolve(res.body, spec.each) for x in (v.data if isinstance(v.data, list) else [v])]
+        contexts = [(i, el) for i, el in enumerate(elements) if isinstance(el.data, dict)]
+    else:
+        contexts = [(0, res.body)]
+    out: list[Node] = []
+    for index, ctx in contexts:
+        header = ctx.key_span or ctx.span if spec.each else res.header
+        span = ctx.span if spec.each else res.span
+        if spec.each and header.end_line > span.end_line:
+            header = span
+        node = Node(
+            id=spec.id.format(address=res.address, index=index, name=res.address.rsplit(".", 1)[-1]),
+            kind=spec.kind,
+            native_type=res.type,
+            format=res.format,
+            path=res.path,
+            span=res.span,
+            header=header,
+            via=res.via,
+            resource=res,
+        )
+        for name, aspec in spec.attrs:
+            attr = _attr(aspec, ctx, res.body, node)
+            if attr is not None:
+                node.attrs[name] = attr
+        if spec.only_if and not _when(spec.only_if, node):
+            continue
+        for h in spec.hooks:
+            HOOKS[h](node, res, ctx)
+        out.append(node)
+    return out
+
+
+def _when(cond: dict[str, Any], node: Node) -> bool:
+    for k, allowed in cond.items():
+        v = node.value(k)
+        vals = allowed if isinstance(allowed, list) else [allowed]
+        if v is UNKNOWN or v not in vals:
+            return False
+    return True
+
+
+def _attr(spec: dict[str, Any], ctx: Value, root: Value, node: Node) -> Attr | None:
+    if "const" in spec:
+        return Attr(spec["const"], None)
+    paths = spec.get("path")
+    found: list[Value] = []
+    for p in paths if isinstance(paths, list) else [paths]:
+        base, p = (root, p[1:]) if p.startswith("^") else (ctx, p)
+        found = resolve_scalars(base, p) if spec.get("many") or "test" in spec else resolve(base, p)
+        if found:
+            break
+    if not found:
+        if "default" in spec and ("default_when" not in spec or _when(spec["default_when"], node)):
+            return Attr(spec["default"], None, "provider default")
+        if "test" in spec and spec.get("absent_is_false", True):
+            return Attr(False, None)
+        return None
+    if "test" in spec:
+        hit = next((v for v in found if _passes(spec["test"], _convert(spec, v.data))), None)
+        if hit is not None:
+            return Attr(True, hit.anchor, hit.origin)
+        if any(v.data is UNKNOWN for v in found):
+            return Attr(UNKNOWN, found[0].anchor, found[0].origin)
+        return Attr(False, found[0].anchor, found[0].origin)
+    if spec.get("many"):
+        vals = [_convert(spec, v.data) for v in found]
+        value: Any = UNKNOWN if any(x is UNKNOWN for x in vals) else vals
+        return Attr(value, _cover(found), found[0].origin, [v.anchor for v in found])
+    v = found[0]
+    return Attr(_convert(spec, v.data), v.anchor, v.origin)
+
+
+def _cover(vals: list[Value]) -> Span:
+    first, last = vals[0].anchor, vals[-1].anchor
+    return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+def _convert(spec: dict[str, Any], data: Any) -> Any:
+    if data is UNKNOWN or isinstance(data, (dict, list)) or not _is_scalar(data):
+        return data if isinstance(data, (dict, list)) or data is UNKNOWN else UNKNOWN
+    case = spec.get("case")
+    if isinstance(data, str) and case == "upper":
+        data = data.upper()
+    elif isinstance(data, str) and case == "lower":
+        data = data.lower()
+    mapping = spec.get("map")
+    if mapping is not None:
+        key = str(data).lower() if not isinstance(data, bool) else data
+        lowered = {(str(k).lower() if not isinstance(k, bool) else k): v for k, v in mapping.items()}
+        if key in lowered:
+            data = lowered[key]
+    t = spec.get("type")
+    if t == "int":
+        try:
+            data = int(data)
+        except (TypeError, ValueError):
+            data = UNKNOWN if isinstance(data, str) and "$" in data else data
+    elif t == "bool" and isinstance(data, str):
+        data = {"true": True, "false": False}.get(data.strip().lower(), data)
+    elif t == "str" and isinstance(data, (int, float)) and not isinstance(data, bool):
+        data = str(data)
+    return data
+
+
+def _is_scalar(x: Any) -> bool:
+    return x is None or isinstance(x, (str, int, float, bool))
+
+
+def _passes(test: dict[str, Any], data: Any) -> bool:
+    if data is UNKNOWN:
+        return False
+    for op, arg in test.items():
+        if op == "equals" and not _eq(data, arg):
+            return False
+        if op == "in" and not any(_eq(data, a) for a in arg):
+            return False
+        if op == "not_in" and any(_eq(data, a) for a in arg):
+            return False
+        if op == "matches" and not (isinstance(data, (str, int)) and re.search(arg, str(data), re.I)):
+            return False
+    return True
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (isinstance(a, str) and str(a).lower() == str(b).lower())
+    return bool(a == b) or str(a) == str(b)

@@ -1,0 +1,220 @@
+"""The linter loop: every enabled policy against the nodes of its kinds.
+
+Conditions are evaluated in three-valued logic: a leaf is TRUE, FALSE or UNKNOWN (the value is
+present but not statically known). A leaf on an absent attribute is FALSE, as in classical
+logic; `exists` is the operator that judges absence itself, and policies scope themselves with
+`when: {attr: x, exists: true}` where an absent value means "not applicable". Tables record
+provider defaults, so an absent native attribute usually arrives as its default value. A policy
+fires only when `when` is TRUE and `require` is FALSE, and it points at the failing leaf's value,
+or at the node's header when that value is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .. import tls
+from ..findings import Finding, ResourceRef, make_finding
+from ..graph import Graph
+from ..model import Node
+from ..spans import Span
+from ..tree import UNKNOWN
+from .loader import Policy, Profile
+from .operators import OPERATORS, UnknownValue
+
+TRUE, FALSE, UNK = "true", "false", "unknown"
+
+
+@dataclass
+class Outcome:
+    state: str
+    attr: str | None = None  # the leaf attribute that decided a FALSE
+    detail: str = ""
+    span: Span | None = None
+
+
+class Evaluation:
+    def __init__(self, profile: Profile, graph: Graph) -> None:
+        self.profile = profile
+        self.graph = graph
+        self.unknown_count = 0
+        self.unknown_sites: list[tuple[str, str, str, Span]] = []  # (policy, path, resource, span)
+
+    def param(self, arg: Any) -> Any:
+        if isinstance(arg, dict) and set(arg) == {"param"}:
+            name = arg["param"]
+            if name not in self.profile.params:
+                raise KeyError(f"profile {self.profile.name} has no parameter {name!r}")
+            return self.profile.params[name]
+        return arg
+
+    # ---- conditions ----
+    def cond(self, c: Any, node: Node) -> Outcome:
+        if "all" in c:
+            outs = [self.cond(x, node) for x in c["all"]]
+            false = [o for o in outs if o.state == FALSE]
+            if false:
+                return false[0]
+            return Outcome(UNK) if any(o.state == UNK for o in outs) else Outcome(TRUE)
+        if "any" in c:
+            outs = [self.cond(x, node) for x in c["any"]]
+            if any(o.state == TRUE for o in outs):
+                return Outcome(TRUE)
+            if any(o.state == UNK for o in outs):
+                return Outcome(UNK)
+            # point at the first alternative whose value exists; else the first
+            located = [o for o in outs if o.span is not None]
+            return located[0] if located else outs[0]
+        if "not" in c:
+            o = self.cond(c["not"], node)
+            flipped = {TRUE: FALSE, FALSE: TRUE, UNK: UNK}[o.state]
+            return Outcome(flipped, o.attr, o.detail, o.span)
+        if "related" in c:
+            return self.related(c["related"], node)
+        return self.leaf(c, node)
+
+    def leaf(self, c: dict[str, Any], node: Node) -> Outcome:
+        name = c["attr"]
+        (op_name, raw_arg), = ((k, v) for k, v in c.items() if k != "attr")
+        arg = self.param(raw_arg)
+        attr = node.get(name)
+        if op_name == "exists":
+            present = attr is not None and attr.value is not None
+            ok = present == bool(arg)
+            return Outcome(TRUE if ok else FALSE, name, "", attr.span if attr else None)
+        if attr is None or attr.value is None:
+            return Outcome(FALSE, name)
+        if attr.value is UNKNOWN:
+            return Outcome(UNK, name, "", attr.span)
+        try:
+            ok, detail, bad_index = OPERATORS[op_name](attr.value, arg)
+        except UnknownValue:
+            return Outcome(UNK, name, "", attr.span)
+        span = attr.span
+        if bad_index is not None and attr.item_spans and bad_index < len(attr.item_spans):
+            span = attr.item_spans[bad_index]
+        return Outcome(TRUE if ok else FALSE, name, detail, span)
+
+    def related(self, spec: dict[str, Any], node: Node) -> Outcome:
+        others = self.graph.neighbours(node.id, spec.get("edge"), spec.get("direction", "out"), spec.get("kind"))
+        quant = spec.get("quantifier", "any")
+        outs = [self.cond(spec["require"], o) for o in others]
+        states = [o.state for o in outs]
+        if quant == "any":
+            ok = TRUE in states
+        elif quant == "all":
+            ok = all(s == TRUE for s in states)
+        else:  # none
+            ok = TRUE not in states
+        if not ok and UNK in states:
+            return Outcome(UNK)
+        return Outcome(TRUE if ok else FALSE, spec.get("edge"))
+
+    # ---- one policy, one node ----
+    def judge(self, policy: Policy, node: Node) -> Finding | None:
+        if policy.when is not None:
+            w = self.cond(policy.when, node)
+            if w.state != TRUE:
+                if w.state == UNK:
+                    self._unknown(policy, node, w.span)
+                return None
+        r = self.cond(policy.require, node)
+        if r.state == TRUE:
+            return None
+        if r.state == UNK:
+            self._unknown(policy, node, r.span)
+            return None
+        return self.finding(policy, node, r)
+
+    def _unknown(self, policy: Policy, node: Node, span: Span | None) -> None:
+        self.unknown_count += 1
+        self.unknown_sites.append((policy.id, node.path, node.id, span or node.header))
+
+    def finding(self, policy: Policy, node: Node, r: Outcome) -> Finding:
+        span = r.span
+        attr_name = r.attr
+        if policy.location and policy.location in node.attrs:
+            # the policy names where its findings point; a defaulted value points at the header
+            span, attr_name = node.attrs[policy.location].span, policy.location
+        if span is None:
+            span = node.header
+        notes: list[str] = []
+        origin_attr = node.get(attr_name) if attr_name else None
+        if origin_attr is not None and origin_attr.origin and origin_attr.origin != "provider default":
+            notes.append(f"value from {origin_attr.origin}")
+        elif origin_attr is not None and origin_attr.origin == "provider default":
+            notes.append(f"{attr_name} is not set; the provider default applies")
+        if node.via:
+            notes.append(f"instantiated by {node.via}")
+        message = render(policy.message, node, r.detail, self.profile)
+        return make_finding(
+            rule_id=policy.id,
+            rule_name=policy.name,
+            severity=policy.severity,
+            message=message,
+            path=node.path,
+            span=span,
+            resource=ResourceRef(node.id, node.kind, node.native_type, node.span),
+            standards=policy.standards,
+            attribute=attr_name,
+            notes=notes,
+        )
+
+
+_PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.]*)(?:\|(\w+))?\}")
+
+
+def render(template: str, node: Node, detail: str, profile: Profile) -> str:
+    """Fill `{attr.name}`, `{id}`, `{native_type}`, `{detail}`, `{param.x}`; `|tls` formats a
+    TLS version for people ("TLS 1.0")."""
+
+    def sub(m: re.Match[str]) -> str:
+        key, fmt = m.group(1), m.group(2)
+        if key == "id":
+            val: Any = node.id
+        elif key == "native_type":
+            val = node.native_type
+        elif key == "detail":
+            val = detail
+        elif key.startswith("param."):
+            val = profile.params.get(key[6:], "?")
+        else:
+            val = node.value(key, "?")
+        if val is UNKNOWN:
+            val = "?"
+        if fmt == "tls":
+            v = tls.parse_version(val)
+            val = tls.display_version(v) if v else val
+        if isinstance(val, list):
+            val = ", ".join(str(x) for x in val)
+        return str(val)
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def placeholders(template: str) -> list[str]:
+    return [m.group(1) for m in _PLACEHOLDER.finditer(template)]
+
+
+def evaluate(policies: list[Policy], nodes_by_kind: dict[str, list[Node]], profile: Profile, graph: Graph
+             ) -> tuple[list[Finding], Evaluation]:
+    ev = Evaluation(profile, graph)
+    findings: list[Finding] = []
+    for policy in policies:
+        for kind in policy.kinds:
+            for node in nodes_by_kind.get(kind, ()):
+                if policy.formats and node.format not in policy.formats:
+                    continue
+                try:
+                    f = ev.judge(policy, node)
+                except Exception as e:  # noqa: BLE001 - a broken policy must not end the run
+                    f = make_finding(
+                        rule_id="TL001", rule_name="policy-error", severity=policy.severity,
+                        message=f"policy {policy.id} could not be evaluated on {node.id}: {e}",
+                        path=node.path, span=node.header, attribute=policy.id,
+                        resource=ResourceRef(node.id, node.kind, node.native_type, node.span))
+                if f is not None:
+                    findings.append(f)
+    return findings, ev

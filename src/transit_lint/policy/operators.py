@@ -1,0 +1,143 @@
+"""The closed set of leaf operators a policy may use.
+
+Each operator takes the attribute's value (never UNKNOWN or absent: the evaluator handles those)
+and the resolved argument, and returns (passed, detail, bad_index). `detail` names what failed
+("TLS_RSA_WITH_AES_128_CBC_SHA, …") for the `{detail}` placeholder; `bad_index` is the position
+of the first offending list element, so a finding can point at that element.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Callable
+
+from .. import ports, tls
+
+Outcome = tuple[bool, str, int | None]
+Operator = Callable[[Any, Any], Outcome]
+
+
+def _norm(x: Any) -> Any:
+    return x.lower() if isinstance(x, str) else x
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(_norm(a) == _norm(b)) or (isinstance(a, (int, float)) and str(a) == str(b))
+
+
+def op_equals(v: Any, arg: Any) -> Outcome:
+    return _eq(v, arg), "" if _eq(v, arg) else f"{v}", None
+
+
+def op_not_equals(v: Any, arg: Any) -> Outcome:
+    return not _eq(v, arg), f"{v}", None
+
+
+def op_in(v: Any, arg: Any) -> Outcome:
+    ok = any(_eq(v, a) for a in arg)
+    return ok, f"{v}", None
+
+
+def op_not_in(v: Any, arg: Any) -> Outcome:
+    ok = not any(_eq(v, a) for a in arg)
+    return ok, f"{v}", None
+
+
+def op_matches(v: Any, arg: Any) -> Outcome:
+    ok = isinstance(v, (str, int)) and re.search(str(arg), str(v)) is not None
+    return ok, f"{v}", None
+
+
+def op_version_at_least(v: Any, arg: Any) -> Outcome:
+    got, floor = tls.parse_version(v), tls.parse_version(arg)
+    if got is None or floor is None:
+        raise UnknownValue(f"unrecognised TLS version {v!r}")
+    return tls.version_at_least(got, floor), tls.display_version(got), None
+
+
+def _items(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def op_subset_of(v: Any, arg: Any) -> Outcome:
+    allowed = {_norm(a) for a in _items(arg)}
+    bad = [(i, x) for i, x in enumerate(_items(v)) if _norm(x) not in allowed]
+    return not bad, ", ".join(str(x) for _, x in bad), bad[0][0] if bad else None
+
+
+def op_none_of(v: Any, arg: Any) -> Outcome:
+    banned = {_norm(a) for a in _items(arg)}
+    bad = [(i, x) for i, x in enumerate(_items(v)) if _norm(x) in banned]
+    return not bad, ", ".join(str(x) for _, x in bad), bad[0][0] if bad else None
+
+
+def op_ciphers_within(v: Any, arg: Any) -> Outcome:
+    """Every cipher (IANA name) belongs to the named set (`mozilla-intermediate`, `fs-aead`)."""
+    allowed = tls.cipher_set(str(arg))
+    bad = [(i, c) for i, c in enumerate(_items(v)) if c not in allowed]
+    return not bad, ", ".join(c for _, c in bad), bad[0][0] if bad else None
+
+
+def op_port_in(v: Any, arg: Any) -> Outcome:
+    """The port (or any port of a range "a-b") is in the named port set or the list given."""
+    wanted = ports.port_set(arg) if isinstance(arg, str) else frozenset(int(p) for p in arg)
+    hits = [p for p in _port_list(v) if p in wanted]
+    return bool(hits), ", ".join(str(p) for p in hits), None
+
+
+def _port_list(v: Any) -> list[int]:
+    if isinstance(v, bool):
+        return []
+    if isinstance(v, int):
+        return [v]
+    if isinstance(v, str) and re.fullmatch(r"\d+", v.strip()):
+        return [int(v)]
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, int) for x in v):
+        lo, hi = v
+        return list(range(lo, hi + 1)) if 0 <= hi - lo <= 65535 else []
+    raise UnknownValue(f"not a port: {v!r}")
+
+
+def op_cidr_is_public(v: Any, arg: Any) -> Outcome:
+    """Any of the CIDRs is reachable from the internet (not private, loopback or link-local)."""
+    public: list[str] = []
+    for c in _items(v):
+        try:
+            net = ipaddress.ip_network(str(c).strip(), strict=False)
+        except ValueError:
+            continue
+        if not (net.is_private or net.is_loopback or net.is_link_local or net.is_multicast):
+            public.append(str(c))
+    return bool(public) == bool(arg), ", ".join(public), None
+
+
+def op_exists(v: Any, arg: Any) -> Outcome:  # absent values never reach operators; see evaluate
+    return bool(arg), "", None
+
+
+def op_is(v: Any, arg: Any) -> Outcome:
+    return v is arg, f"{v}", None
+
+
+class UnknownValue(Exception):
+    """The value is present but cannot be judged (e.g. an unrecognised version spelling)."""
+
+
+OPERATORS: dict[str, Operator] = {
+    "equals": op_equals,
+    "not_equals": op_not_equals,
+    "in": op_in,
+    "not_in": op_not_in,
+    "matches": op_matches,
+    "version_at_least": op_version_at_least,
+    "subset_of": op_subset_of,
+    "none_of": op_none_of,
+    "ciphers_within": op_ciphers_within,
+    "port_in": op_port_in,
+    "cidr_is_public": op_cidr_is_public,
+    "exists": op_exists,
+    "is": op_is,
+}

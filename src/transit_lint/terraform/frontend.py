@@ -1,0 +1,110 @@
+"""Terraform front end: .tf files -> modules -> native resources (+ TL000 for syntax errors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..discover import display_path, read_text
+from ..findings import Finding, parse_error
+from ..model import NativeResource
+from ..parsers.hcl import HclFile, parse_hcl
+from ..spans import Span
+from .module import ModuleLoader, ParsedFile, load_tfvars_json, local_module_dir
+
+
+@dataclass
+class TerraformResult:
+    resources: list[NativeResource] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    files_parsed: int = 0
+    comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # rel path -> comments
+    unknown_modules: list[str] = field(default_factory=list)
+
+
+class TerraformFrontend:
+    def __init__(self, base: Path, roots: tuple[Path, ...], max_bytes: int) -> None:
+        self.base = base
+        self.roots = roots
+        self.max_bytes = max_bytes
+        self.cache: dict[Path, list[ParsedFile]] = {}
+        self.result = TerraformResult()
+        self._reported: set[Path] = set()
+
+    def rel(self, p: Path) -> str:
+        return display_path(p, self.base)
+
+    def parse_file(self, path: Path) -> ParsedFile | None:
+        rel = self.rel(path)
+        ft = read_text(path, self.max_bytes)
+        first = path not in self._reported
+        self._reported.add(path)
+        if ft.problem and first:
+            self.result.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
+        if ft.fatal:
+            return None
+        hcl = parse_hcl(ft.text)
+        if first:
+            self.result.files_parsed += 1
+            self.result.comments[rel] = hcl.comments
+            for prob in hcl.problems[:1]:  # the first error; the rest are usually its echo
+                extra = f" (and {len(hcl.problems) - 1} more)" if len(hcl.problems) > 1 else ""
+                self.result.errors.append(parse_error(rel, prob.span, prob.message + extra))
+        return ParsedFile(path, rel, hcl)
+
+    def parse_dir(self, d: Path) -> list[ParsedFile]:
+        if d not in self.cache:
+            files = sorted(p for p in d.glob("*.tf") if p.is_file())
+            parsed = [self.parse_file(p) for p in files]
+            self.cache[d] = [p for p in parsed if p is not None]
+        return self.cache[d]
+
+    def var_files(self, d: Path, extra: list[Path]) -> list[tuple[str, HclFile | dict[str, object]]]:
+        """terraform.tfvars, then *.auto.tfvars in name order, then --var-file, as Terraform does."""
+        out: list[tuple[str, HclFile | dict[str, object]]] = []
+        candidates = [d / "terraform.tfvars", d / "terraform.tfvars.json"]
+        candidates += sorted(d.glob("*.auto.tfvars")) + sorted(d.glob("*.auto.tfvars.json"))
+        candidates += extra
+        for p in candidates:
+            if not p.is_file():
+                continue
+            ft = read_text(p, self.max_bytes)
+            rel = self.rel(p)
+            if ft.fatal:
+                self.result.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
+                continue
+            if p.name.endswith(".json"):
+                try:
+                    out.append((rel, load_tfvars_json(ft.text)))
+                except ValueError as e:
+                    self.result.errors.append(parse_error(rel, Span(1, 1, 1, 1), f"invalid JSON: {e}"))
+            else:
+                hcl = parse_hcl(ft.text)
+                for prob in hcl.problems[:1]:
+                    self.result.errors.append(parse_error(rel, prob.span, prob.message))
+                out.append((rel, hcl))
+        return out
+
+    def run(self, tf_files: list[Path], var_files: list[Path]) -> TerraformResult:
+        dirs = sorted({p.parent for p in tf_files})
+        for d in dirs:
+            self.parse_dir(d)
+        # a directory another module calls as `source = "./x"` is judged through that call,
+        # with its real arguments, not again on its own with unset variables
+        called: set[Path] = set()
+        for d in dirs:
+            for f in self.cache[d]:
+                for b in f.hcl.body.blocks:
+                    if b.type == "module":
+                        child = local_module_dir(d, b)
+                        if child is not None:
+                            called.add(child)
+        loader = ModuleLoader(self.parse_dir, self.roots)
+        for d in dirs:
+            if d in called:
+                continue
+            res = loader.load(d, var_files=self.var_files(d, var_files), root=str(d))
+            self.result.resources.extend(res.resources)
+            self.result.unknown_modules.extend(res.unknown_modules)
+        return self.result
+

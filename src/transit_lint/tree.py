@@ -1,0 +1,95 @@
+"""The spanned tree every parser produces and every normalizer reads.
+
+A `Value` is a scalar, a mapping or a list, and it always knows its source span, so that a
+finding can point at the offending value instead of the enclosing resource (cfn-lint's idea of
+carrying marks from load time). Values that cannot be known statically are `UNKNOWN`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .spans import Span
+
+
+class _Unknown:
+    """A value that cannot be known without running or deploying anything."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value; test `is UNKNOWN` first")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(slots=True)
+class Value:
+    """A spanned value.
+
+    `data` is a Python scalar (str, int, float, bool, None), `UNKNOWN`, a `dict[str, Value]`
+    or a `list[Value]`. `span` covers the value itself; `key_span` covers the `key = value`
+    (or `key: value`) entry that holds it, which is where a finding about it should start.
+    `origin` says where an indirect value came from (a variable default, a parameter).
+    """
+
+    data: Any
+    span: Span
+    key_span: Span | None = None
+    origin: str | None = None
+
+    @property
+    def anchor(self) -> Span:
+        """Where a finding about this value points: the entry line when known."""
+        return self.key_span or self.span
+
+    def is_map(self) -> bool:
+        return isinstance(self.data, dict)
+
+    def is_list(self) -> bool:
+        return isinstance(self.data, list)
+
+    def is_unknown(self) -> bool:
+        return self.data is UNKNOWN
+
+    def get(self, key: str) -> Value | None:
+        if isinstance(self.data, dict):
+            found: Value | None = self.data.get(key)
+            return found
+        return None
+
+    def items(self) -> Iterator[tuple[str, Value]]:
+        if isinstance(self.data, dict):
+            yield from self.data.items()
+
+    def plain(self) -> Any:
+        """The value without spans (UNKNOWN stays UNKNOWN)."""
+        if isinstance(self.data, dict):
+            return {k: v.plain() for k, v in self.data.items()}
+        if isinstance(self.data, list):
+            return [v.plain() for v in self.data]
+        return self.data
+
+
+@dataclass(slots=True)
+class Document:
+    """One parsed unit of a file: a Terraform module's resources, one YAML document, one nginx
+    configuration. `root` is the spanned tree; `meta` carries format-specific facts."""
+
+    path: str
+    format: str
+    root: Value
+    meta: dict[str, Any] = field(default_factory=dict)

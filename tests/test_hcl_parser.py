@@ -1,0 +1,77 @@
+"""Spans and syntax trees from the tree-sitter HCL parser."""
+
+from __future__ import annotations
+
+from transit_lint.parsers.hcl import Call, Cond, Lit, Template, Traversal, parse_hcl
+from transit_lint.spans import Span
+
+SRC = '''# header comment
+resource "aws_lb_listener" "web" {
+  port       = 443
+  ssl_policy = var.policy
+  name       = "web-${var.env}"
+  tags       = merge(local.tags, { team = "edge" })
+  mode       = var.strict ? "TLS13" : "TLS12"
+  default_action {
+    type = "forward"
+  }
+}
+'''
+
+
+def test_block_and_attribute_spans() -> None:
+    f = parse_hcl(SRC)
+    assert not f.problems
+    (res,) = f.body.blocks
+    assert (res.type, res.labels) == ("resource", ["aws_lb_listener", "web"])
+    assert res.header == Span(2, 1, 2, 35)
+    assert res.span.line == 2 and res.span.end_line == 11
+    port = res.attributes["port"]
+    assert port.span == Span(3, 3, 3, 19)
+    assert isinstance(port.expr, Lit) and port.expr.value == 443
+    assert port.expr.span == Span(3, 16, 3, 19)
+    assert res.blocks[0].type == "default_action"
+    assert res.blocks[0].attributes["type"].span.line == 9
+
+
+def test_expression_shapes() -> None:
+    res = parse_hcl(SRC).body.blocks[0]
+    pol = res.attributes["ssl_policy"].expr
+    assert isinstance(pol, Traversal) and pol.root == "var" and pol.steps == ["policy"]
+    name = res.attributes["name"].expr
+    assert isinstance(name, Template) and name.parts[0] == "web-" and isinstance(name.parts[1], Traversal)
+    tags = res.attributes["tags"].expr
+    assert isinstance(tags, Call) and tags.name == "merge" and len(tags.args) == 2
+    assert isinstance(res.attributes["mode"].expr, Cond)
+
+
+def test_comments_are_kept_with_lines() -> None:
+    assert parse_hcl(SRC).comments == [(1, "# header comment")]
+
+
+def test_heredoc_keeps_newlines() -> None:
+    f = parse_hcl('x = <<EOT\n{\n  "a": 1\n}\nEOT\n')
+    expr = f.body.attributes["x"].expr
+    assert isinstance(expr, Template) and expr.parts == ['{\n  "a": 1\n}\n']
+    f2 = parse_hcl('x = <<-EOT\n    a\n      b\n    EOT\n')
+    expr2 = f2.body.attributes["x"].expr
+    assert isinstance(expr2, Template) and expr2.parts == ["a\n  b\n"]
+
+
+def test_escapes_in_strings() -> None:
+    f = parse_hcl('x = "a\\"b\\n"\n')
+    expr = f.body.attributes["x"].expr
+    assert isinstance(expr, Lit) and expr.value == 'a"b\n'
+
+
+def test_syntax_error_is_reported_and_later_blocks_survive() -> None:
+    f = parse_hcl('resource "a" "b" {\n  x = \n}\nresource "c" "d" {\n  y = 1\n}\n')
+    assert f.problems
+    assert f.problems[0].span.line in (2, 3)
+    labels = [b.labels for b in f.body.blocks] + [bb.labels for b in f.body.blocks for bb in b.blocks]
+    assert ["c", "d"] in labels
+
+
+def test_never_raises_on_garbage() -> None:
+    for text in ["{{{{", "}}}", "resource", '"unterminated', "\x00\x01", "a = [1, 2", "<<EOT\nno end"]:
+        parse_hcl(text)  # must not raise
