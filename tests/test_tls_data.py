@@ -23,13 +23,32 @@ IANA_ECDHE_RSA_GCM = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
 @pytest.mark.parametrize(
     ("text", "want"),
     [
-        ("TLSv1.2", "1.2"), ("TLSv1", "1.0"), ("TLS1.2", "1.2"), ("TLS1_2", "1.2"),
-        ("TLS_1_2", "1.2"), ("tls1_2", "1.2"), ("1.2", "1.2"), (1.2, "1.2"), (1.0, "1.0"),
-        ("TLSV1.2", "1.2"), ("VersionTLS12", "1.2"), ("TLS12", "1.2"), ("VersionTLS13", "1.3"),
-        ("SSLv3", "SSLv3"), ("SSLv2", "SSLv2"), ("Protocol-TLSv1.1", "1.1"),
-        ("Protocol-SSLv3", "SSLv3"), ("TLSv1.2_2021", "1.2"), ("TLSv1_2016", "1.0"),
-        ("TLSv1.3_2025", "1.3"), ("TLS_1_0", "1.0"), ("TLSv1_3", "1.3"), ("Tls11", "1.1"),
-        ("TLS10", "1.0"), (" 'TLSv1.1' ", "1.1"), ("1_2", "1.2"),
+        ("TLSv1.2", "1.2"),
+        ("TLSv1", "1.0"),
+        ("TLS1.2", "1.2"),
+        ("TLS1_2", "1.2"),
+        ("TLS_1_2", "1.2"),
+        ("tls1_2", "1.2"),
+        ("1.2", "1.2"),
+        (1.2, "1.2"),
+        (1.0, "1.0"),
+        ("TLSV1.2", "1.2"),
+        ("VersionTLS12", "1.2"),
+        ("TLS12", "1.2"),
+        ("VersionTLS13", "1.3"),
+        ("SSLv3", "SSLv3"),
+        ("SSLv2", "SSLv2"),
+        ("Protocol-TLSv1.1", "1.1"),
+        ("Protocol-SSLv3", "SSLv3"),
+        ("TLSv1.2_2021", "1.2"),
+        ("TLSv1_2016", "1.0"),
+        ("TLSv1.3_2025", "1.3"),
+        ("TLS_1_0", "1.0"),
+        ("TLSv1_3", "1.3"),
+        ("Tls11", "1.1"),
+        ("TLS10", "1.0"),
+        (" 'TLSv1.1' ", "1.1"),
+        ("1_2", "1.2"),
     ],
 )
 def test_parse_version_spellings(text: object, want: str) -> None:
@@ -99,9 +118,15 @@ def test_cipher_sets() -> None:
     assert "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" not in fs_aead  # FS but CBC
     assert "TLS_DH_anon_WITH_AES_128_GCM_SHA256" not in fs_aead  # anonymous
     insecure = tls.cipher_set("insecure")
-    for name in ("TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_NULL_SHA",
-                 "TLS_RSA_EXPORT_WITH_RC4_40_MD5", "TLS_RSA_WITH_DES_CBC_SHA", "TLS_DH_anon_WITH_AES_128_CBC_SHA",
-                 "TLS_ECDH_anon_WITH_AES_128_CBC_SHA"):
+    for name in (
+        "TLS_RSA_WITH_RC4_128_SHA",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_RSA_WITH_NULL_SHA",
+        "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+        "TLS_RSA_WITH_DES_CBC_SHA",
+        "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+        "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+    ):
         assert name in insecure, name
     assert not insecure & inter
     assert "TLS_RSA_WITH_AES_128_CBC_SHA" not in insecure  # weak, not always-fail
@@ -124,13 +149,15 @@ def test_parse_cipher_list_dialects() -> None:
     assert found == [IANA_ECDHE_RSA_GCM, "TLS_RSA_WITH_AES_128_CBC_SHA"] and unknown == ["bogus"]
     found, unknown = tls.parse_cipher_list([IANA_ECDHE_RSA_GCM, "ECDHE-RSA-AES128-GCM-SHA256"], "iana")
     assert found == [IANA_ECDHE_RSA_GCM] and unknown == ["ECDHE-RSA-AES128-GCM-SHA256"]
-    found, unknown = tls.parse_cipher_list(
-        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-        "go",
+    go_flags = (
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
     )
+    found, unknown = tls.parse_cipher_list(go_flags, "go")
     assert found == ["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", IANA_ECDHE_RSA_GCM]
     assert unknown == ["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]  # kube-apiserver would reject it
-    found, unknown = tls.parse_cipher_list(["AES128-SHA", IANA_ECDHE_RSA_GCM, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305"], "auto")
+    mixed = ["AES128-SHA", IANA_ECDHE_RSA_GCM, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305"]
+    found, unknown = tls.parse_cipher_list(mixed, "auto")
     assert len(found) == 3 and unknown == []
     with pytest.raises(ValueError):
         tls.parse_cipher_list("AES128-SHA", "klingon")
@@ -172,8 +199,10 @@ def test_all_and_removals() -> None:
 
 def test_operators_and_intersection() -> None:
     assert set(_names("ECDHE+AESGCM")) == {
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", IANA_ECDHE_RSA_GCM,
-        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        IANA_ECDHE_RSA_GCM,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
     }
     assert _names("kEECDH+aRSA+AES128+AESGCM") == [IANA_ECDHE_RSA_GCM]
     names = _names("ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:+SHA1")
@@ -181,7 +210,9 @@ def test_operators_and_intersection() -> None:
     assert _names("AES128-SHA:AES128-SHA") == ["TLS_RSA_WITH_AES_128_CBC_SHA"]
     # separators: colon, comma, space; @STRENGTH / @SECLEVEL ignored
     assert _names("ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA AES256-SHA @STRENGTH:@SECLEVEL=2") == [
-        IANA_ECDHE_RSA_GCM, "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA",
+        IANA_ECDHE_RSA_GCM,
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
     ]
     assert all(tls.cipher(n).au != "None" for n in _names("ECDHE:DHE"))  # type: ignore[union-attr]
     assert _names("ADH") and all(tls.cipher(n).au == "None" for n in _names("ADH:AECDH"))  # type: ignore[union-attr]
@@ -233,7 +264,8 @@ def test_mozilla_intermediate_string_expands_to_the_mozilla_set() -> None:
 def test_expansion_matches_openssl_3_0(string: str, seen_in: str) -> None:
     """The shared data records what OpenSSL 3.0.19 makes of nginx's two default strings."""
     with (SHARED / "cipher-suites.csv").open(newline="") as f:
-        want = {r["iana_name"] for r in csv.DictReader(f) if seen_in in r["seen_in"].split(";") and r["tls13_only"] == "no"}
+        rows = list(csv.DictReader(f))
+    want = {r["iana_name"] for r in rows if seen_in in r["seen_in"].split(";") and r["tls13_only"] == "no"}
     assert set(_names(string)) == want
 
 
@@ -263,8 +295,16 @@ def test_data_files_name_their_source_and_ship_no_gpl_table() -> None:
 
 def test_policy_tables() -> None:
     assert {
-        "aws-elbv2", "aws-elb-classic", "aws-cloudfront-viewer", "aws-cloudfront-origin", "aws-apigateway",
-        "aws-opensearch", "azure-min-tls", "azure-appgw", "gcp-ssl-policy-profile", "gcp-min-tls",
+        "aws-elbv2",
+        "aws-elb-classic",
+        "aws-cloudfront-viewer",
+        "aws-cloudfront-origin",
+        "aws-apigateway",
+        "aws-opensearch",
+        "azure-min-tls",
+        "azure-appgw",
+        "gcp-ssl-policy-profile",
+        "gcp-min-tls",
     } <= set(tls.policy_tables())
     with pytest.raises(KeyError):
         tls.lookup_policy("aws-nope", "x")

@@ -6,9 +6,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of
-from .findings import Finding
+from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
+from .findings import Finding, parse_error
+from .frontends import FrontendResult, LoadContext, SourceFile, sniff_candidates
+from .frontends import module as frontend_module
 from .model import Node
+from .spans import Span
 
 
 @dataclass
@@ -20,6 +23,7 @@ class RunOptions:
     var_files: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_BYTES
+    options: dict[str, object] = field(default_factory=dict)  # format options (var_files, nginx_version, ...)
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
 
 
@@ -50,6 +54,7 @@ def run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
 
     t0 = time.perf_counter()
+    opts.options.setdefault("var_files", [str(Path(v).resolve()) for v in opts.var_files])
     base = (opts.base or Path.cwd()).resolve()
     catalog = load_catalog()
     if opts.profile not in catalog.profiles:
@@ -58,26 +63,48 @@ def run(opts: RunOptions) -> RunResult:
     policies = catalog.enabled(opts.profile, opts.select, opts.ignore)
 
     found = discover(opts.paths, opts.excludes)
-    by_format: dict[str, list[Path]] = {}
-    skipped = list(found.skipped)
-    for f in found.files:
-        fmt = format_of(f)
-        if fmt is None:
-            skipped.append((display_path(f, base), "not an infrastructure file"))
-            continue
-        by_format.setdefault(fmt, []).append(f)
-
+    ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
     errors: list[Finding] = []
     nodes: list[Node] = []
     files_parsed = 0
-    if by_format.get("terraform"):
-        from .terraform.frontend import TerraformFrontend
+    skipped = list(found.skipped)
+    by_format: dict[str, list[SourceFile]] = {}
+    for f in found.files:
+        rel = display_path(f, base)
+        fmt = format_of(f)
+        if fmt == "terraform":
+            by_format.setdefault(fmt, []).append(SourceFile(f, rel, ""))  # reads its module dirs
+            continue
+        if fmt == "tfvars":
+            continue  # read as context by the Terraform module that owns the directory
+        candidates = sniff_candidates(f)
+        if not candidates:
+            skipped.append((rel, "not an infrastructure file"))
+            continue
+        ft = read_text(f, opts.max_file_size)
+        if ft.fatal:
+            errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
+            continue
+        for cand in candidates:
+            mod = frontend_module(cand)
+            if mod is not None and mod.sniff(f, ft.text):
+                by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
+                if ft.problem:
+                    errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
+                break
+        else:
+            skipped.append((rel, "not an infrastructure file"))
 
-        tf = TerraformFrontend(base, found.roots, opts.max_file_size)
-        res = tf.run(by_format["terraform"], [Path(v).resolve() for v in opts.var_files])
+    comments: dict[str, list[tuple[int, str]]] = {}
+    for fmt, files in by_format.items():
+        mod = frontend_module(fmt)
+        if mod is None:
+            continue
+        res: FrontendResult = mod.load(files, ctx)
         errors.extend(res.errors)
         files_parsed += res.files_parsed
-        nodes.extend(normalize_all(res.resources, "terraform"))
+        comments.update(res.comments)
+        nodes.extend(normalize_all(res.resources, fmt))
 
     graph = build_graph(nodes)
     nodes_by_kind: dict[str, list[Node]] = {}

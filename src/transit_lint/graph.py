@@ -8,7 +8,8 @@ reference (EDGE_TYPES), and is `refers` otherwise.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .model import Node
 from .terraform.evaluate import Reference

@@ -23,10 +23,7 @@ def _document() -> dict[str, Any]:
 
 @cache
 def _catalogs() -> dict[str, dict[str, str]]:
-    return {
-        name: {str(k): str(v) for k, v in ids.items()}
-        for name, ids in _document()["catalogs"].items()
-    }
+    return {name: {str(k): str(v) for k, v in ids.items()} for name, ids in _document()["catalogs"].items()}
 
 
 def catalog_names() -> list[str]:

@@ -63,7 +63,7 @@ def version_at_least(v: str, floor: str) -> bool:
 
 
 def display_version(v: str) -> str:
-    """"TLS 1.2" / "SSLv3" for messages; unrecognised text is returned unchanged."""
+    """Version for messages ("TLS 1.2", "SSLv3"); unrecognised text is returned unchanged."""
     canon = v if v in _RANK else parse_version(v)
     if canon is None:
         return v
@@ -164,8 +164,6 @@ def _lookup(name: str, dialect: str) -> Cipher | None:
         return found
     if dialect in ("go", "auto"):
         return idx["go"].get(key)
-    if dialect not in ("iana", "openssl"):
-        raise ValueError(f"unknown cipher dialect {dialect!r}; use iana, openssl, go or auto")
     return None
 
 
@@ -174,14 +172,12 @@ def cipher(name: str) -> Cipher | None:
     return _lookup(name, "auto")
 
 
-_INSECURE_FLAGS = frozenset({"null", "export", "rc4", "rc2", "des", "3des", "md5-mac",
-                             "anonymous", "idea"})
-
 _CIPHER_SETS: dict[str, Callable[[Cipher], bool]] = {
     "mozilla-intermediate": lambda c: c.mozilla_intermediate,
     "mozilla-modern": lambda c: c.mozilla_modern,
     "fs-aead": lambda c: c.forward_secrecy and c.aead,
-    # grade "insecure" = the flags above: NULL, EXPORT, RC4, RC2, DES, 3DES, MD5, IDEA, anon
+    # grade "insecure" = weakness flags that always fail: NULL, EXPORT, RC4, RC2, DES, 3DES,
+    # MD5 MAC, IDEA, anonymous (a test keeps grade and flags in step)
     "insecure": lambda c: c.grade == "insecure",
     "tls13": lambda c: c.tls13,
 }
@@ -242,8 +238,7 @@ def parse_cipher_list(items: list[str] | str, dialect: str) -> tuple[list[str], 
 
 _HIGH = frozenset({"AES", "AESGCM", "AESCCM", "AESCCM8", "Camellia", "ARIAGCM", "ChaCha20"})
 _MEDIUM = frozenset({"3DES", "RC4", "SEED", "IDEA", "RC2"})
-_NOT_DEFAULT = frozenset({"Camellia", "ARIAGCM", "SEED", "IDEA", "AESCCM", "AESCCM8", "RC4",
-                          "3DES", "DES", "RC2"})
+_NOT_DEFAULT = frozenset({"Camellia", "ARIAGCM", "SEED", "IDEA", "AESCCM", "AESCCM8", "RC4", "3DES", "DES", "RC2"})
 
 
 def _export(c: Cipher) -> bool:
@@ -263,8 +258,13 @@ def _kx_rsa(c: Cipher) -> bool:
 
 
 def _default(c: Cipher) -> bool:
-    return (c.enc != "None" and c.au not in ("None", "DSS") and c.kx != "KRB5"
-            and c.enc_family not in _NOT_DEFAULT and not _export(c))
+    return (
+        c.enc != "None"
+        and c.au not in ("None", "DSS")
+        and c.kx != "KRB5"
+        and c.enc_family not in _NOT_DEFAULT
+        and not _export(c)
+    )
 
 
 def _enc(*families: str) -> Callable[[Cipher], bool]:
@@ -363,8 +363,7 @@ def _openssl_order() -> tuple[Cipher, ...]:
     groups = (_enc("AESGCM"), _enc("ChaCha20"), _enc("AES", "AESCCM", "AESCCM8"))
     order = [c for test in groups for c in pool if test(c)]
     order += [c for c in pool if c not in order]
-    for test in (_KEYWORDS["MD5"], _KEYWORDS["aNULL"], _kx_rsa, _KEYWORDS["kPSK"],
-                 _enc("RC4")):
+    for test in (_KEYWORDS["MD5"], _KEYWORDS["aNULL"], _kx_rsa, _KEYWORDS["kPSK"], _enc("RC4")):
         order = _move_last(order, test)
     # Stable sort by strength; 3DES counts as 112 bits, as OpenSSL rates it.
     return tuple(sorted(order, key=lambda c: -(112 if c.enc_family == "3DES" else c.bits)))

@@ -7,8 +7,9 @@ carrying marks from load time). Values that cannot be known statically are `UNKN
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from .spans import Span
 

@@ -16,6 +16,7 @@ class Pair:
     templated: bool
     start: int  # where the key starts
     end: int  # where the value ends
+    value_start: int
 
 
 def to_params(pairs: list[Pair]) -> Params:
@@ -100,7 +101,7 @@ def scan_libpq(
             templated = is_templated(text, masked, vstart, vend)
         if vend < end and not masked[vend].isspace() and not (embedded and masked[vend] in _QUOTES):
             break  # `a='x'b`: not conninfo
-        pairs.append(Pair(key, value, templated, key_start, vend))
+        pairs.append(Pair(key, value, templated, key_start, vend, vstart))
         pos = vend
     return pairs, (pairs[-1].end if pairs else start)
 
@@ -169,7 +170,7 @@ def scan_semicolon(text: str, masked: str, start: int, end: int) -> list[Pair] |
             while vend > vstart and masked[vend - 1].isspace():
                 vend -= 1
             value, nxt = text[vstart:vend], stop + 1
-        pairs.append(Pair(key, value, is_templated(text, masked, vstart, vend), pos, vend))
+        pairs.append(Pair(key, value, is_templated(text, masked, vstart, vend), pos, vend, vstart))
         pos = nxt
     return pairs
 

@@ -16,6 +16,8 @@ class UriParts:
     path: str
     params: Params
     has_userinfo: bool
+    host_start: int
+    host_end: int
 
 
 def find_any(masked: str, chars: str, start: int, end: int) -> int:
@@ -94,4 +96,4 @@ def split_uri(
         params = parse_query(text, masked, question + 1, fragment if fragment >= 0 else end, query_seps)
     else:
         params = Params()
-    return UriParts(scheme, hosts, path, params, at >= 0)
+    return UriParts(scheme, hosts, path, params, at >= 0, host_start, host_end)

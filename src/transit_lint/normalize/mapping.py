@@ -19,10 +19,11 @@ Attribute spec keys (all optional except one source):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

@@ -13,7 +13,6 @@ from typing import Any, Union
 
 from ..spans import Span
 
-
 # ---- expressions -------------------------------------------------------------------------
 
 

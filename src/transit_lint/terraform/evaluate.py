@@ -9,9 +9,10 @@ policy never fires on UNKNOWN.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..parsers.hcl import (
     BinOp,

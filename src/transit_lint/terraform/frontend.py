@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..discover import display_path, read_text
-from ..findings import Finding, parse_error
-from ..model import NativeResource
+from ..findings import parse_error
+from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..parsers.hcl import HclFile, parse_hcl
 from ..spans import Span
 from .module import ModuleLoader, ParsedFile, load_tfvars_json, local_module_dir
-
-
-@dataclass
-class TerraformResult:
-    resources: list[NativeResource] = field(default_factory=list)
-    errors: list[Finding] = field(default_factory=list)
-    files_parsed: int = 0
-    comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # rel path -> comments
-    unknown_modules: list[str] = field(default_factory=list)
 
 
 class TerraformFrontend:
@@ -28,7 +18,7 @@ class TerraformFrontend:
         self.roots = roots
         self.max_bytes = max_bytes
         self.cache: dict[Path, list[ParsedFile]] = {}
-        self.result = TerraformResult()
+        self.result = FrontendResult()
         self._reported: set[Path] = set()
 
     def rel(self, p: Path) -> str:
@@ -85,7 +75,7 @@ class TerraformFrontend:
                 out.append((rel, hcl))
         return out
 
-    def run(self, tf_files: list[Path], var_files: list[Path]) -> TerraformResult:
+    def run(self, tf_files: list[Path], var_files: list[Path]) -> FrontendResult:
         dirs = sorted({p.parent for p in tf_files})
         for d in dirs:
             self.parse_dir(d)
@@ -105,6 +95,19 @@ class TerraformFrontend:
                 continue
             res = loader.load(d, var_files=self.var_files(d, var_files), root=str(d))
             self.result.resources.extend(res.resources)
-            self.result.unknown_modules.extend(res.unknown_modules)
+            self.result.notes.extend(f"module not fetched (outputs unknown): {m}" for m in res.unknown_modules)
         return self.result
 
+
+
+FORMAT = "terraform"
+
+
+def sniff(path: Path, text: str) -> bool:
+    return path.name.endswith(".tf")
+
+
+def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
+    """Terraform reads whole module directories itself: the files name the directories."""
+    var_files = [Path(str(v)) for v in ctx.options.get("var_files", [])]
+    return TerraformFrontend(ctx.base, ctx.roots, ctx.max_bytes).run([f.path for f in files], var_files)

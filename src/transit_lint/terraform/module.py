@@ -243,4 +243,4 @@ class ParseDir(Protocol):
     def __call__(self, d: Path) -> list[ParsedFile]: ...
 
 
-__all__ = ["ModuleLoader", "ModuleResult", "ParsedFile", "local_module_dir", "load_tfvars_json", "UNKNOWN"]
+__all__ = ["UNKNOWN", "ModuleLoader", "ModuleResult", "ParsedFile", "load_tfvars_json", "local_module_dir"]

@@ -1,0 +1,78 @@
+"""The formats transit-lint reads, and how a file is assigned to one.
+
+Each format is a module with:
+    FORMAT: str                                   # "terraform", "cloudformation", ...
+    def sniff(path: Path, text: str) -> bool      # content detection (name-only formats: by name)
+    def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult
+
+Modules are imported only when a file of their format is present (cfn-lint alone costs ~0.5 s
+to import). A YAML or JSON file that no format claims is skipped silently, never an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .findings import Finding
+from .model import NativeResource
+
+# format -> module; order matters for content sniffing (first claim wins)
+FRONTENDS: dict[str, str] = {
+    "terraform": "transit_lint.terraform.frontend",
+    "cloudformation": "transit_lint.cloudformation.frontend",
+    "kubernetes": "transit_lint.kubernetes.frontend",
+    "nginx": "transit_lint.nginx.frontend",
+}
+
+# cheap name-based candidates for content sniffing; the sniffers make the decision
+SNIFF_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "cloudformation": (".yaml", ".yml", ".json", ".template"),
+    "kubernetes": (".yaml", ".yml", ".json"),
+    "nginx": (".conf", ".conf.sample", ".nginx", ".vhost"),
+}
+
+
+@dataclass
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # as reported
+    text: str
+
+
+@dataclass
+class LoadContext:
+    base: Path
+    roots: tuple[Path, ...]
+    max_bytes: int
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. cfn_parameters, nginx_version
+
+
+@dataclass
+class FrontendResult:
+    resources: list[NativeResource] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)  # TL000
+    files_parsed: int = 0
+    comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # rel -> (line, text)
+    notes: list[str] = field(default_factory=list)  # e.g. "include outside the paths given: ..."
+
+
+def module(fmt: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(FRONTENDS[fmt])
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("transit_lint."):
+            return None  # format not built yet
+        raise
+
+
+def sniff_candidates(path: Path) -> list[str]:
+    name = path.name.lower()
+    parts = {p.lower() for p in path.parts}
+    out = [fmt for fmt, sfx in SNIFF_SUFFIXES.items() if name.endswith(sfx)]
+    if "nginx" not in out and (name == "nginx.conf" or parts & {"sites-available", "sites-enabled", "conf.d"}):
+        out.append("nginx")
+    return out
