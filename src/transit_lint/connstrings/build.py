@@ -42,7 +42,7 @@ def apply_generic_switches(params: Params, verdict: Verdict) -> Verdict:
     rank = tls_mode_rank(verdict.mode)
     if rank is None or rank < 2:
         return verdict
-    present = set(params.keys())
+    present = params.compact_keys()
     for names, wanted, mode, effect in (
         (_UNVERIFIED_IF_FALSE, False, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
         (_UNVERIFIED_IF_TRUE, True, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
@@ -71,7 +71,9 @@ def finish(parsed: Parsed, scheme: str, start: int, end: int) -> ConnString:
         keys = ", ".join(params.templated_keys)
         verdict = Verdict(TlsMode.UNKNOWN, f"{keys} is templated: the TLS mode depends on its value", verdict.assumed)
     elif params.templated_segment:
-        verdict = Verdict(TlsMode.UNKNOWN, "part of the parameters is templated and may set TLS options", verdict.assumed)
+        verdict = Verdict(
+            TlsMode.UNKNOWN, "part of the parameters is templated and may set TLS options", verdict.assumed
+        )
     hosts = with_default_port(parsed.hosts, parsed.default_port)
     host, port = hosts[0] if hosts else (None, parsed.default_port)
     consulted = dict(params.consulted)

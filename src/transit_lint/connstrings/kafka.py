@@ -93,7 +93,11 @@ def classify(values: Mapping[str, list[str]]) -> tuple[Verdict, Params, list[Hos
 
 def _protocol_verdict(protocols: list[str]) -> Verdict:
     if not protocols:
-        return Verdict(TlsMode.PLAINTEXT, "no security.protocol: Kafka clients default to PLAINTEXT", "Kafka default security.protocol=PLAINTEXT")
+        return Verdict(
+            TlsMode.PLAINTEXT,
+            "no security.protocol: Kafka clients default to PLAINTEXT",
+            "Kafka default security.protocol=PLAINTEXT",
+        )
     result: Verdict | None = None
     for raw in protocols:
         word = value_word(raw)
@@ -114,18 +118,32 @@ def _protocol_verdict(protocols: list[str]) -> Verdict:
 def _ssl_verdict(values: Mapping[str, list[str]], base: Verdict) -> Verdict:
     for raw in values.get(CERT_VERIFICATION, []):
         if truth(raw) is False:
-            return Verdict(TlsMode.ENCRYPTED_UNVERIFIED, f"enable.ssl.certificate.verification={raw} accepts any broker certificate (librdkafka)")
+            return Verdict(
+                TlsMode.ENCRYPTED_UNVERIFIED,
+                f"enable.ssl.certificate.verification={raw} accepts any broker certificate (librdkafka)",
+            )
     for raw in values.get(ALGORITHM, []):
         word = value_word(raw)
         if word == "":
-            return Verdict(TlsMode.NO_HOSTNAME_CHECK, "an empty ssl.endpoint.identification.algorithm turns off broker host name verification")
+            return Verdict(
+                TlsMode.NO_HOSTNAME_CHECK,
+                "an empty ssl.endpoint.identification.algorithm turns off broker host name verification",
+            )
         if word == "none":
-            return Verdict(TlsMode.NO_HOSTNAME_CHECK, f"ssl.endpoint.identification.algorithm={raw} turns off broker host name verification")
+            return Verdict(
+                TlsMode.NO_HOSTNAME_CHECK,
+                f"ssl.endpoint.identification.algorithm={raw} turns off broker host name verification",
+            )
     for raw in values.get(CHECK_HOSTNAME, []):
         if truth(raw) is False:
-            return Verdict(TlsMode.NO_HOSTNAME_CHECK, f"ssl_check_hostname={raw} turns off broker host name verification (kafka-python)")
+            return Verdict(
+                TlsMode.NO_HOSTNAME_CHECK,
+                f"ssl_check_hostname={raw} turns off broker host name verification (kafka-python)",
+            )
     if any(value_word(raw) == "https" for raw in values.get(ALGORITHM, [])):
-        return Verdict(TlsMode.VERIFIED, f"{base.reason} with ssl.endpoint.identification.algorithm=https verifies the broker")
+        return Verdict(
+            TlsMode.VERIFIED, f"{base.reason} with ssl.endpoint.identification.algorithm=https verifies the broker"
+        )
     return Verdict(
         TlsMode.VERIFIED,
         f"{base.reason} verifies the broker certificate and host name by default",

@@ -52,9 +52,7 @@ _SPACES = " \t"
 _QUOTES = "\"'`"
 
 
-def scan_libpq(
-    text: str, masked: str, start: int, end: int, *, embedded: bool
-) -> tuple[list[Pair], int]:
+def scan_libpq(text: str, masked: str, start: int, end: int, *, embedded: bool) -> tuple[list[Pair], int]:
     """Read `key = value` pairs from start; return them and where reading stopped.
 
     Values are single-quoted (with `\\'` and `\\\\` escapes) or run to the next whitespace. Embedded
@@ -175,9 +173,7 @@ def scan_semicolon(text: str, masked: str, start: int, end: int) -> list[Pair] |
     return pairs
 
 
-SERVER_KEYS = frozenset(
-    {"server", "datasource", "address", "addr", "networkaddress", "host", "hostname", "servername"}
-)
+SERVER_KEYS = frozenset({"server", "datasource", "address", "addr", "networkaddress", "host", "hostname", "servername"})
 
 
 def looks_like_semicolon_conn(pairs: list[Pair]) -> bool:

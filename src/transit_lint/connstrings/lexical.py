@@ -105,8 +105,12 @@ class Params:
     def __contains__(self, key: str) -> bool:
         return compact(key) in self._by_key
 
-    def keys(self) -> list[str]:
-        return list(self._by_key)
+    def compact_keys(self) -> set[str]:
+        return set(self._by_key)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(key as written, value) pairs, without recording a lookup."""
+        return [(written, value) for written, value, _ in self._by_key.values()]
 
     def get(self, *names: str) -> str | None:
         """The value of the first of `names` that is present (None if none is)."""

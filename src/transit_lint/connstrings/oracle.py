@@ -51,7 +51,9 @@ def classify_descriptor(text: str, masked: str, start: int, end: int) -> OracleR
         return None
     if any(p != "TCPS" for p in network):
         weak = next(p for p in network if p != "TCPS")
-        return OracleResult(Verdict(TlsMode.PLAINTEXT, f"PROTOCOL={weak} is plaintext Oracle Net (TCPS is the TLS form)"), hosts, params)
+        return OracleResult(
+            Verdict(TlsMode.PLAINTEXT, f"PROTOCOL={weak} is plaintext Oracle Net (TCPS is the TLS form)"), hosts, params
+        )
     return OracleResult(_dn_verdict(params, default_match=False), hosts, params)
 
 
@@ -64,12 +66,19 @@ def _dn_verdict(params: Params, *, default_match: bool) -> Verdict:
     if raw is not None:
         flag = truth(raw)
         if flag is False:
-            return Verdict(TlsMode.NO_HOSTNAME_CHECK, f"{params.name('ssl_server_dn_match', 'tls_server_dn_match')}={raw} skips the server DN/host name check")
+            return Verdict(
+                TlsMode.NO_HOSTNAME_CHECK,
+                f"{params.name('ssl_server_dn_match', 'tls_server_dn_match')}={raw} skips the server DN check",
+            )
         if flag:
             return Verdict(TlsMode.VERIFIED, "TCPS with server DN matching verifies the certificate and host name")
     if default_match:
-        return Verdict(TlsMode.VERIFIED, "tcps:// makes the Oracle drivers verify the certificate and match the server DN")
-    return Verdict(TlsMode.NO_HOSTNAME_CHECK, "PROTOCOL=TCPS without SSL_SERVER_DN_MATCH=TRUE does not check the server DN", _NO_DN)
+        return Verdict(
+            TlsMode.VERIFIED, "tcps:// makes the Oracle drivers verify the certificate and match the server DN"
+        )
+    return Verdict(
+        TlsMode.NO_HOSTNAME_CHECK, "PROTOCOL=TCPS without SSL_SERVER_DN_MATCH=TRUE does not check the server DN", _NO_DN
+    )
 
 
 def classify_ezconnect(text: str, masked: str, start: int, end: int) -> OracleResult | None:
@@ -86,7 +95,9 @@ def classify_ezconnect(text: str, masked: str, start: int, end: int) -> OracleRe
         hosts, params = parts.hosts, parts.params
         if scheme == "tcps":
             return OracleResult(_dn_verdict(params, default_match=True), hosts, params)
-        return OracleResult(Verdict(TlsMode.PLAINTEXT, "tcp:// is plaintext Oracle Net (tcps:// is the TLS form)"), hosts, params)
+        return OracleResult(
+            Verdict(TlsMode.PLAINTEXT, "tcp:// is plaintext Oracle Net (tcps:// is the TLS form)"), hosts, params
+        )
     body_start = start + 2 if lower.startswith("//") else start
     stop = find_any(masked, "/?", body_start, end)
     host_end = stop if stop >= 0 else end
@@ -102,4 +113,3 @@ def classify_ezconnect(text: str, masked: str, start: int, end: int) -> OracleRe
     else:
         hosts = split_hosts(text, masked, body_start, host_end)
     return OracleResult(Verdict(TlsMode.PLAINTEXT, "host:port without tcps:// is plaintext Oracle Net"), hosts, params)
-

@@ -73,10 +73,9 @@ def _mysql(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
 def _sqlserver(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
     parts = split_uri(text, masked, scheme, auth)
     base, _, driver = scheme.partition("+")
+    flavour = "go" if base == "sqlserver" else "url"
     if driver == "pyodbc" or "driver" in parts.params:
         flavour = "odbc"
-    else:
-        flavour = "go" if base == "sqlserver" else "url"
     host = parts.hosts[0].host if parts.hosts else None
     verdict = classify_sqlserver(parts.params, flavour, host)
     return Parsed("sqlserver", verdict, parts.hosts, parts.params, 1433)
@@ -94,7 +93,9 @@ _REDIS_TLS = frozenset({"rediss", "valkeys", "rediss+sentinel", "rediss-sentinel
 def _redis(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
     parts = split_uri(text, masked, scheme, auth)
     default = 26379 if "sentinel" in scheme else 6379
-    return Parsed("redis", classify_redis(parts.params, scheme in _REDIS_TLS, scheme), parts.hosts, parts.params, default)
+    return Parsed(
+        "redis", classify_redis(parts.params, scheme in _REDIS_TLS, scheme), parts.hosts, parts.params, default
+    )
 
 
 def _amqp(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
@@ -105,10 +106,14 @@ def _amqp(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
 
 def _kafka(scheme: str, text: str, masked: str, auth: int) -> Parsed | None:
     parts = split_uri(text, masked, scheme, auth)
-    values = kafka.collect((key, parts.params.peek(key) or "") for key in parts.params.keys())
+    values = kafka.collect(parts.params.items())
     values.setdefault(kafka.SERVERS, [])
     found = kafka.classify(values)
-    verdict = found[0] if found else Verdict(TlsMode.PLAINTEXT, "kafka:// with no security.protocol: Kafka clients default to PLAINTEXT")
+    verdict = (
+        found[0]
+        if found
+        else Verdict(TlsMode.PLAINTEXT, "kafka:// with no security.protocol: Kafka clients default to PLAINTEXT")
+    )
     return Parsed("kafka", verdict, parts.hosts, found[1] if found else parts.params, 9092)
 
 
@@ -158,10 +163,8 @@ def _clickhouse(scheme: str, text: str, masked: str, auth: int) -> Parsed | None
     parts = split_uri(text, masked, scheme, auth)
     verdict = classify_clickhouse(parts.params, scheme, _first_port(parts))
     encrypted = verdict.mode not in (TlsMode.PLAINTEXT, TlsMode.UNKNOWN)
-    if scheme.endswith(("+http", "+https")):
-        default = 8443 if encrypted else 8123
-    else:
-        default = 9440 if encrypted else 9000
+    http = scheme.endswith(("+http", "+https"))
+    default = (8443 if encrypted else 8123) if http else (9440 if encrypted else 9000)
     return Parsed("clickhouse", verdict, parts.hosts, parts.params, default)
 
 
@@ -214,7 +217,20 @@ for _names, _handler in (
     (("mysql", "mariadb", "mysql2", "mysqlx"), _mysql),
     (("sqlserver", "mssql"), _sqlserver),
     (("mongodb", "mongodb+srv"), _mongodb),
-    (("redis", "rediss", "valkey", "valkeys", "redis+sentinel", "rediss+sentinel", "redis-sentinel", "rediss-sentinel", "sentinel"), _redis),
+    (
+        (
+            "redis",
+            "rediss",
+            "valkey",
+            "valkeys",
+            "redis+sentinel",
+            "rediss+sentinel",
+            "redis-sentinel",
+            "rediss-sentinel",
+            "sentinel",
+        ),
+        _redis,
+    ),
     (("unix", "redis+socket", "redis-socket", "rediss+socket"), _local),
     (("amqp", "amqps", "pyamqp", "librabbitmq"), _amqp),
     (("kafka",), _kafka),
@@ -222,7 +238,18 @@ for _names, _handler in (
     (("smtp", "smtps", "smtp+tls", "smtp+ssl", "submission"), _smtp),
     (("mqtt", "mqtts", "mqtt+ssl", "mqtt+tls", "tcp", "ssl"), _mqtt),
     (("nats", "tls"), _nats),
-    (("clickhouse", "clickhouses", "ch", "clickhouse+native", "clickhouse+http", "clickhouse+https", "clickhouse+asynch"), _clickhouse),
+    (
+        (
+            "clickhouse",
+            "clickhouses",
+            "ch",
+            "clickhouse+native",
+            "clickhouse+http",
+            "clickhouse+https",
+            "clickhouse+asynch",
+        ),
+        _clickhouse,
+    ),
     (("cassandra", "cql"), _cassandra),
     (("tcps",), _oracle),
     (("http", "https", "ws", "wss"), _http),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .lexical import Params, truth, value_word
 from .model import TlsMode, Verdict
 
-P, O, U, N, V, X = (
+PLAIN, OPP, UNV, NOHOST, VER, UNK = (
     TlsMode.PLAINTEXT,
     TlsMode.OPPORTUNISTIC,
     TlsMode.ENCRYPTED_UNVERIFIED,
@@ -25,7 +25,8 @@ NAMESPACE_HOSTS = frozenset(
 )  # fmt: skip
 
 _ES_HOST_HINTS = (
-    "elasticsearch", "opensearch", ".es.amazonaws.com", ".aoss.amazonaws.com", ".es.io", "elastic-cloud.com", ".found.io",
+    "elasticsearch", "opensearch", ".es.amazonaws.com", ".aoss.amazonaws.com", ".es.io", "elastic-cloud.com",
+    ".found.io",
 )  # fmt: skip
 
 
@@ -39,19 +40,19 @@ def is_elasticsearch(host: str | None, port: int | None) -> bool:
 def classify_http(params: Params, scheme: str, technology: str) -> Verdict:
     if scheme in ("http", "ws"):
         what = "Elasticsearch/OpenSearch over http://" if technology == "elasticsearch" else f"{scheme}://"
-        return Verdict(P, f"{what} sends requests in clear")
+        return Verdict(PLAIN, f"{what} sends requests in clear")
     if technology == "elasticsearch":
         raw = params.get("verify_certs")
         if raw is not None and truth(raw) is False:
-            return Verdict(U, f"verify_certs={raw} accepts any server certificate (elasticsearch-py)")
+            return Verdict(UNV, f"verify_certs={raw} accepts any server certificate (elasticsearch-py)")
         mode = params.get("ssl.verification_mode", "verification_mode")
         if mode is not None:
             word = value_word(mode)
             if word == "none":
-                return Verdict(U, f"ssl.verification_mode={mode} accepts any server certificate")
+                return Verdict(UNV, f"ssl.verification_mode={mode} accepts any server certificate")
             if word == "certificate":
-                return Verdict(N, f"ssl.verification_mode={mode} skips the host name check")
-    return Verdict(V, f"{scheme}:// verifies the server certificate by default")
+                return Verdict(NOHOST, f"ssl.verification_mode={mode} skips the host name check")
+    return Verdict(VER, f"{scheme}:// verifies the server certificate by default")
 
 
 def classify_ldap(params: Params, scheme: str, extensions: str) -> Verdict:
@@ -59,8 +60,8 @@ def classify_ldap(params: Params, scheme: str, extensions: str) -> Verdict:
     weak = reqcert is not None and value_word(reqcert) in ("never", "allow")
     if scheme == "ldaps":
         if weak:
-            return Verdict(U, f"TLS_REQCERT={reqcert} accepts a bad server certificate (OpenLDAP)")
-        return Verdict(V, "ldaps:// verifies the server certificate", "OpenLDAP default TLS_REQCERT=demand")
+            return Verdict(UNV, f"TLS_REQCERT={reqcert} accepts a bad server certificate (OpenLDAP)")
+        return Verdict(VER, "ldaps:// verifies the server certificate", "OpenLDAP default TLS_REQCERT=demand")
     starttls = params.get("starttls", "start_tls", "use_starttls", "tls")
     ext = extensions.lower()
     critical = "!starttls" in ext or "!1.3.6.1.4.1.1466.20037" in ext
@@ -73,11 +74,13 @@ def classify_ldap(params: Params, scheme: str, extensions: str) -> Verdict:
             requested = True
     if critical:
         if weak:
-            return Verdict(U, f"TLS_REQCERT={reqcert} accepts a bad server certificate (OpenLDAP)")
-        return Verdict(V, "ldap:// with required StartTLS verifies the server certificate", "OpenLDAP default TLS_REQCERT=demand")
+            return Verdict(UNV, f"TLS_REQCERT={reqcert} accepts a bad server certificate (OpenLDAP)")
+        return Verdict(
+            VER, "ldap:// with required StartTLS verifies the server certificate", "OpenLDAP default TLS_REQCERT=demand"
+        )
     if requested:
-        return Verdict(O, "ldap:// with StartTLS that is only attempted falls back to plaintext")
-    return Verdict(P, "ldap:// without StartTLS sends binds and data in clear (ldaps:// is the TLS form)")
+        return Verdict(OPP, "ldap:// with StartTLS that is only attempted falls back to plaintext")
+    return Verdict(PLAIN, "ldap:// without StartTLS sends binds and data in clear (ldaps:// is the TLS form)")
 
 
 def classify_smtp(params: Params, scheme: str, port: int | None) -> Verdict:
@@ -93,16 +96,19 @@ def classify_smtp(params: Params, scheme: str, port: int | None) -> Verdict:
         if word in ("always", "required", "require", "true", "1", "yes", "tls", "starttls"):
             required = True
         elif word in ("never", "false", "0", "no", "none", "disabled", "off"):
-            return Verdict(P, f"{params.name('starttls', 'encryption', 'tls')}={starttls} sends mail in clear")
+            return Verdict(PLAIN, f"{params.name('starttls', 'encryption', 'tls')}={starttls} sends mail in clear")
         elif word in ("ssl", "smtps"):
             implicit = True
     if truth(params.get("ignoreTLS")):
-        return Verdict(P, "ignoreTLS=true sends mail in clear (nodemailer)")
+        return Verdict(PLAIN, "ignoreTLS=true sends mail in clear (nodemailer)")
     if implicit or required:
         if unverified:
-            return Verdict(U, f"{params.name('verify_peer', 'tls.rejectUnauthorized', 'rejectUnauthorized')}={verify} accepts any server certificate")
+            name = params.name("verify_peer", "tls.rejectUnauthorized", "rejectUnauthorized")
+            return Verdict(UNV, f"{name}={verify} accepts any server certificate")
         if no_name:
-            return Verdict(N, f"verify_peer_name={name_check} skips the host name check")
+            return Verdict(NOHOST, f"verify_peer_name={name_check} skips the host name check")
         how = "implicit TLS" if implicit else "required STARTTLS"
-        return Verdict(V, f"{scheme}:// with {how} verifies the server certificate", "library default certificate validation")
-    return Verdict(O, f"{scheme}:// on port {port} uses STARTTLS only if offered, which can be stripped")
+        return Verdict(
+            VER, f"{scheme}:// with {how} verifies the server certificate", "library default certificate validation"
+        )
+    return Verdict(OPP, f"{scheme}:// on port {port} uses STARTTLS only if offered, which can be stripped")

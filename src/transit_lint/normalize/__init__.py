@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import NativeResource, Node
-from . import derive
+from . import derive, hooks_network, hooks_terraform  # noqa: F401 - registers hooks
 from .mapping import normalize
 
 

@@ -144,7 +144,7 @@ def _attr(spec: dict[str, Any], ctx: Value, root: Value, node: Node) -> Attr | N
         return Attr(spec["const"], None)
     paths = spec.get("path")
     found: list[Value] = []
-    for p in paths if isinstance(paths, list) else [paths]:
+    for p in paths if isinstance(paths, list) else [str(paths)]:
         base, p = (root, p[1:]) if p.startswith("^") else (ctx, p)
         found = resolve_scalars(base, p) if spec.get("many") or "test" in spec else resolve(base, p)
         if found:

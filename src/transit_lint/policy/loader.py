@@ -164,7 +164,7 @@ def load_profiles() -> dict[str, Profile]:
         spec = raw[name]
         params: dict[str, Any] = {}
         if spec.get("extends"):
-            params.update(build(spec["extends"], seen + (name,)).params)
+            params.update(build(spec["extends"], (*seen, name)).params)
         params.update(spec.get("params") or {})
         prof = Profile(name, spec.get("title", name), params, tuple(spec.get("standards") or ()),
                        spec.get("description", "").strip())

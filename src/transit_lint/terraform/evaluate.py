@@ -124,11 +124,11 @@ class Evaluator:
             return Value([self.eval(x) for x in e.items], e.span)
         if isinstance(e, ObjectExpr):
             out: dict[str, Value] = {}
-            for k, v, whole in e.items:
-                key = self.eval(k)
+            for key_expr, val_expr, whole in e.items:
+                key = self.eval(key_expr)
                 if not isinstance(key.data, (str, int, float, bool)):
                     return unknown(e.span)
-                val = self.eval(v)
+                val = self.eval(val_expr)
                 val.key_span = whole
                 out[str(key.data)] = val
             return Value(out, e.span)
@@ -280,7 +280,7 @@ class Evaluator:
                 return unknown(e.span)
             args.extend(last.data)
         try:
-            out = fn(args, e.span)
+            out: Value = fn(args, e.span)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError):
             return unknown(e.span)
         return out
@@ -376,7 +376,8 @@ def _lookup(args: list[Value], span: Span) -> Value:
     if not isinstance(m.data, dict) or not isinstance(k.data, str):
         raise TypeError
     if k.data in m.data:
-        return m.data[k.data]
+        found: Value = m.data[k.data]
+        return found
     if len(args) > 2:
         return args[2]
     raise KeyError(k.data)
@@ -572,7 +573,7 @@ def _zipmap(args: list[Value], span: Span) -> Value:
     if not isinstance(ks, list) or not isinstance(vs, list):
         raise TypeError
     _need(ks)
-    return Value({str(k.data): v for k, v in zip(ks, vs)}, span)
+    return Value({str(k.data): v for k, v in zip(ks, vs, strict=False)}, span)
 
 
 def _minmax(f: Callable[..., Any]) -> Fn:

@@ -96,7 +96,7 @@ class ModuleLoader:
                     args[aname] = restamp(v, attr.span, f"module.{name}.{aname} ({f.rel}:{attr.span.line})")
                 note = f"{prefix}module.{name} ({f.rel}:{b.header.line})"
                 sub = self.load(child, args, f"{prefix}module.{name}.", note, None, depth + 1,
-                                stack + (module_dir,), root)
+                                (*stack, module_dir), root)
                 result.resources.extend(sub.resources)
                 result.unknown_modules.extend(sub.unknown_modules)
                 result.child_dirs |= sub.child_dirs
@@ -114,9 +114,9 @@ class ModuleLoader:
                         f"{prefix}provider.{b.labels[0]}", f"provider.{b.labels[0]}", "terraform",
                         f.rel, b.span, b.header, body, via, {"prefix": prefix, "root": root}))
                 elif b.type == "output" and b.labels:
-                    attr = b.attributes.get("value")
-                    if attr is not None:
-                        result.outputs[b.labels[0]] = ev.eval(attr.expr)
+                    out_attr = b.attributes.get("value")
+                    if out_attr is not None:
+                        result.outputs[b.labels[0]] = ev.eval(out_attr.expr)
         return result
 
     def _allowed(self, d: Path) -> bool:

@@ -1,0 +1,1 @@
+tls_policy = "ELBSecurityPolicy-2016-08"

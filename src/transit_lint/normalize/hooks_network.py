@@ -1,0 +1,1 @@
+"""Firewall-rule and exposure derivations that tables cannot express (registered with @hook)."""

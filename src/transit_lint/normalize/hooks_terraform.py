@@ -1,0 +1,1 @@
+"""Terraform derivations that tables cannot express (registered with @hook)."""
