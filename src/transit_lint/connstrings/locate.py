@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from . import kafka
-from .api import parse_kafka_properties
 from .build import Parsed, finish
 from .forms import (
     GO_DSN_TAIL,
@@ -91,7 +90,8 @@ class _Finder:
             start = match.start()
             if not self.free(start, start + 1):
                 continue
-            end = _URL_BODY.match(masked, start).end()
+            body = _URL_BODY.match(masked, start)
+            end = body.end() if body is not None else start
             jdbc = masked[start : start + 5].lower() == "jdbc:"
             if jdbc and masked[start : start + 12].lower() == "jdbc:oracle:":
                 end = self._oracle_end(start, end)
@@ -186,8 +186,6 @@ class _Finder:
         if not matches:
             return
         values = kafka.collect((m.key, m.value) for m in matches)
-        found = parse_kafka_properties({"security.protocol": v for v in values.get(kafka.PROTOCOL, [])[:1]})
-        del found
         result = kafka.classify(values)
         if result is None:
             return
@@ -203,9 +201,9 @@ def _trim(masked: str, start: int, end: int) -> int:
     """Drop sentence punctuation and unbalanced closing brackets from the end of a candidate."""
     while end > start:
         char = masked[end - 1]
-        if char in _TRAILING:
-            end -= 1
-        elif char in _PAIRS and masked.count(_PAIRS[char], start, end) < masked.count(char, start, end):
+        if char in _TRAILING or (
+            char in _PAIRS and masked.count(_PAIRS[char], start, end) < masked.count(char, start, end)
+        ):
             end -= 1
         else:
             break

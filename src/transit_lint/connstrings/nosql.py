@@ -35,9 +35,9 @@ def classify_mongodb(params: Params, srv: bool) -> Verdict:
         ("tlsAllowInvalidHostnames", NOHOST, "skips the host name check"),
         ("sslInvalidHostNameAllowed", NOHOST, "skips the host name check"),
     ):
-        raw = params.get(key)
-        if raw is not None and truth(raw):
-            return Verdict(mode, f"{params.name(key)}={raw} {effect}")
+        flag = params.get(key)
+        if flag is not None and truth(flag):
+            return Verdict(mode, f"{params.name(key)}={flag} {effect}")
     return Verdict(VER, f"{source}, and drivers verify the certificate and host name by default")
 
 

@@ -177,10 +177,14 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
+MAX_NESTING = 100  # deeper expressions are kept opaque: no RecursionError on hostile input
+
+
 class _Builder:
     def __init__(self) -> None:
         self.problems: list[SyntaxProblem] = []
         self.comments: list[tuple[int, str]] = []
+        self.depth = 0
 
     # structure
     def body(self, node: Any, into: Block) -> None:
@@ -207,6 +211,16 @@ class _Builder:
         return Attribute(_text(name_node), self.expr(expr_node), _span(node))
 
     def block(self, node: Any) -> Block:
+        if self.depth >= MAX_NESTING:
+            self.problems.append(SyntaxProblem(_span(node), f"blocks nested deeper than {MAX_NESTING} levels"))
+            return Block("", [], span=_span(node), header=_span(node))
+        self.depth += 1
+        try:
+            return self._block(node)
+        finally:
+            self.depth -= 1
+
+    def _block(self, node: Any) -> Block:
         kids = node.named_children
         btype = _text(kids[0]) if kids and kids[0].type == "identifier" else ""
         labels: list[str] = []
@@ -231,10 +245,19 @@ class _Builder:
         return blk
 
     def note_errors(self, node: Any) -> None:
-        self.problems.append(SyntaxProblem(_span(node), f"syntax error near {_snippet(node)!r}"))
+        self.problems.append(_error_problem(node))
 
     # expressions
     def expr(self, node: Any) -> Expr:
+        if self.depth >= MAX_NESTING:
+            return Opaque(_text(node)[:80], _span(node))
+        self.depth += 1
+        try:
+            return self._expr(node)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, node: Any) -> Expr:
         t = node.type
         span = _span(node)
         if t == "expression":
@@ -398,9 +421,19 @@ def _first(node: Any, type_: str) -> Any:
     return None
 
 
-def _snippet(node: Any) -> str:
-    text = _text(node).strip().splitlines()
-    return (text[0][:40] if text else "")
+def _last_leaf(node: Any) -> Any:
+    while node.child_count:
+        node = node.children[-1]
+    return node
+
+
+def _error_problem(node: Any) -> SyntaxProblem:
+    """tree-sitter's ERROR node covers what it could not place; the parse went wrong at its
+    last token, which is where a person should look."""
+    leaf = _last_leaf(node)
+    text = _text(leaf).strip().splitlines()
+    near = text[0][:40] if text else ""
+    return SyntaxProblem(_span(leaf), f"syntax error after {near!r}" if near else "syntax error")
 
 
 def _collect_missing(node: Any, out: list[SyntaxProblem]) -> None:
@@ -428,6 +461,8 @@ def parse_hcl(text: str) -> HclFile:
         elif child.type == "ERROR":
             builder.note_errors(child)
             builder.body(child, body)
+    if root.type == "ERROR":
+        builder.problems.append(_error_problem(root))
     if root.has_error:
         missing: list[SyntaxProblem] = []
         _collect_missing(root, missing)
