@@ -38,6 +38,14 @@ def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
+def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
+    """A regular file that is, after following links, inside the paths given."""
+    try:
+        return p.is_file() and _inside(p.resolve(), roots)
+    except OSError:
+        return False
+
+
 def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
     out = Discovered()
     roots: list[Path] = []

@@ -41,6 +41,8 @@ class RunResult:
     elapsed: float
     profile: str
     policies: list[str]
+    posture: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -52,6 +54,7 @@ def run(opts: RunOptions) -> RunResult:
     from .normalize import normalize_all
     from .policy.evaluate import evaluate
     from .policy.loader import load_catalog
+    from .posture import posture
 
     t0 = time.perf_counter()
     opts.options.setdefault("var_files", [str(Path(v).resolve()) for v in opts.var_files])
@@ -96,6 +99,7 @@ def run(opts: RunOptions) -> RunResult:
             skipped.append((rel, "not an infrastructure file"))
 
     comments: dict[str, list[tuple[int, str]]] = {}
+    notes: list[str] = []
     for fmt, files in by_format.items():
         mod = frontend_module(fmt)
         if mod is None:
@@ -104,6 +108,7 @@ def run(opts: RunOptions) -> RunResult:
         errors.extend(res.errors)
         files_parsed += res.files_parsed
         comments.update(res.comments)
+        notes.extend(res.notes)
         nodes.extend(normalize_all(res.resources, fmt))
 
     graph = build_graph(nodes)
@@ -135,6 +140,8 @@ def run(opts: RunOptions) -> RunResult:
         elapsed=time.perf_counter() - t0,
         profile=profile.name,
         policies=[p.id for p in policies],
+        posture=posture(nodes),
+        notes=notes,
     )
 
 

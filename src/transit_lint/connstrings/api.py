@@ -15,12 +15,14 @@ from .forms import (
     parse_semicolon,
     stackexchange_conn,
 )
+from .gates import open_gates
 from .jdbc import parse_jdbc
 from .keyvalue import looks_like_libpq, scan_libpq
 from .lexical import mask_placeholders
 from .model import ConnString
 from .urls import SCHEME, parse_url
 
+_SPACE = re.compile(r"\s")
 _DESCRIPTOR = re.compile(r"\(\s*description(?:_list)?\s*=", re.I)
 _PROPERTY_LINE = re.compile(r"\s*(?:[#!].*|[\"']?[\w.\-]+[\"']?\s*[=:].*)?")
 
@@ -43,39 +45,41 @@ def _parse(text: str) -> ConnString | None:
     if start >= end:
         return None
     body = text[start:end]
+    gates = open_gates(body)
+    if gates is None:
+        return None
     masked = mask_placeholders(body)
-    head = masked[:12].lower()
-    spaced = any(char.isspace() for char in masked)
+    head = gates.low[:12]
+    spaced = _SPACE.search(masked) is not None
     if head.startswith("jdbc:"):
         if spaced and not head.startswith(("jdbc:oracle", "jdbc:sqlser", "jdbc:jtds")):
             return None
         return parse_jdbc(body, masked, start)
-    if SCHEME.match(masked):
+    if gates.url and SCHEME.match(masked):
         return None if spaced else parse_url(body, masked, start)
-    if _DESCRIPTOR.match(masked):
+    if gates.descriptor and _DESCRIPTOR.match(masked):
         close = balanced_end(masked, 0, len(masked))
         found = descriptor_conn(body, masked, 0, len(body)) if close == len(masked) else None
         return None if found is None else _shift(found, start)
-    if not spaced:
+    if gates.go_dsn and not spaced:
         at = masked.find("@")
-        if at >= 0 and masked.startswith(("@tcp(", "@tcp6(", "@unix("), at):
+        if at >= 0 and masked.startswith(("@tcp(", "@tcp6("), at):
             found = go_dsn_conn(body, masked, 0, at)
             return _shift(found, start) if found is not None and found.end == len(body) else None
-    if "=" not in masked:
-        return None
-    if ";" in masked:
+    if gates.semicolon:
         found = parse_semicolon(body, masked, start)
         if found is not None:
             return found
-    if "," in masked and not spaced:
+    if gates.stackexchange and not spaced:
         found = stackexchange_conn(body, masked, 0, len(body))
         if found is not None:
             return _shift(found, start)
-    pairs, stop = scan_libpq(body, masked, 0, len(body), embedded=False)
-    if pairs and stop == len(body) and looks_like_libpq(pairs):
-        found = libpq_conn(pairs, 0, len(body))
-        return None if found is None else _shift(found, start)
-    return _kafka_body(body, masked, start)
+    if gates.libpq:
+        pairs, stop = scan_libpq(body, masked, 0, len(body), embedded=False)
+        if pairs and stop == len(body) and looks_like_libpq(pairs):
+            found = libpq_conn(pairs, 0, len(body))
+            return None if found is None else _shift(found, start)
+    return _kafka_body(body, masked, start) if gates.kafka else None
 
 
 def _shift(found: ConnString, offset: int) -> ConnString:

@@ -1,5 +1,5 @@
 """find_all: every connection string embedded in a larger text (a JSON blob, a properties file,
-a shell command line). A cheap pre-check rejects the common case of text without any."""
+a shell command line). Substring gates reject the common case of text without any."""
 
 from __future__ import annotations
 
@@ -16,29 +16,25 @@ from .forms import (
     semicolon_conn,
     stackexchange_conn,
 )
+from .gates import Gates, ascii_lower, open_gates
 from .jdbc import parse_jdbc
 from .keyvalue import LIBPQ_KEYS, looks_like_libpq, scan_libpq, scan_semicolon
 from .lexical import mask_placeholders
 from .model import ConnString
 from .urls import parse_url
 
-# Anything that can start a connection string. Text without a match is skipped at once.
-_PRECHECK = re.compile(
-    r"://|jdbc:|@tcp|\(\s*description|=|[Ss][Ee][Cc][Uu][Rr][Ii][Tt][Yy].[Pp]|[Ss][Ee][Rr][Vv][Ee][Rr][Ss]"
-)
-
-_URL_START = re.compile(r"(?<![A-Za-z0-9+.\-])(?:[Jj][Dd][Bb][Cc]:[A-Za-z]|[A-Za-z][A-Za-z0-9+.\-]{0,40}://)")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-:")
 _URL_BODY = re.compile(r"[^\s\"'<>`]*")
 _TRAILING = ".,;:!?\\"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
-_DESCRIPTOR = re.compile(r"\(\s*description(?:_list)?\s*=", re.I)
+_DESCRIPTOR = re.compile(r"\(\s*description(?:_list)?\s*=")  # run on ASCII-lower-cased text
 _SEMI_RUN = re.compile(
     r"(?<![\w.\-])(?:[A-Za-z][\w .\-]{0,60}=(?:\{[^}\n]*\}|\"[^\"\n]*\"|'[^'\n]*'|[^;\"'\n{]*)[ \t]*;[ \t]*)+"
     r"(?:[A-Za-z][\w .\-]{0,60}=(?:\{[^}\n]*\}|\"[^\"\n]*\"|'[^'\n]*'|[^;\"'\n{]*))?"
 )
-_LIBPQ_ANCHOR = re.compile(r"(?i)(?<![\w.\-])(?:" + "|".join(sorted(LIBPQ_KEYS, key=len, reverse=True)) + r")[ \t]*=")
-_GO_AT = re.compile(r"@(?:tcp6?|unix)\(")
-_SE_ANCHOR = re.compile(r"(?i),[ \t]*(?:password|ssl|abortconnect|sslhost|allowadmin)[ \t]*=")
+_KEY_ANCHOR = re.compile(r"(?<![\w.\-])([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+_GO_AT = re.compile(r"@tcp6?\(")  # run on ASCII-lower-cased text
+_SE_ANCHOR = re.compile(r",[ \t]*(?:password|ssl|abortconnect|sslhost|allowadmin)[ \t]*=")  # lower-cased text
 _STOP_LEFT = frozenset(" \t\r\n\"'`=,;([{<>")
 _SE_STOP = frozenset(" \t\r\n\"'`;")
 
@@ -46,17 +42,20 @@ _SE_STOP = frozenset(" \t\r\n\"'`;")
 def find_all(text: str) -> list[ConnString]:
     """Every connection string in text, ordered by position; offsets are relative to text."""
     try:
-        if not _PRECHECK.search(text):
+        gates = open_gates(text)
+        if gates is None:
             return []
-        return _Finder(text).run()
+        return _Finder(text, gates).run()
     except Exception:  # the contract: no input may make the linter crash
         return []
 
 
 class _Finder:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, gates: Gates) -> None:
         self.text = text
         self.masked = mask_placeholders(text)
+        self.low = gates.low if self.masked is text else ascii_lower(self.masked)
+        self.gates = gates
         self.found: list[ConnString] = []
 
     def free(self, start: int, end: int) -> bool:
@@ -67,39 +66,63 @@ class _Finder:
             self.found.append(item)
 
     def run(self) -> list[ConnString]:
-        masked = self.masked
-        if "://" in masked or ":" in masked:
+        gates = self.gates
+        if gates.url:
             self.urls()
-        if ";" in masked:
+        if gates.semicolon:
             self.semicolon_runs()
-        if "(" in masked:
+        if gates.descriptor:
             self.descriptors()
-        if "=" in masked:
+        if gates.libpq:
             self.libpq_runs()
-            if "," in masked:
-                self.stackexchange()
-        if "@" in masked:
+        if gates.stackexchange:
+            self.stackexchange()
+        if gates.go_dsn:
             self.go_dsns()
-        self.kafka_pairs()
+        if gates.kafka:
+            self.kafka_pairs()
         return sorted(self.found, key=lambda f: f.start)
+
+    def _positions(self, needle: str) -> list[int]:
+        out: list[int] = []
+        index = self.low.find(needle)
+        while index >= 0:
+            out.append(index)
+            index = self.low.find(needle, index + 1)
+        return out
 
     # -- scheme://… and jdbc:…
     def urls(self) -> None:
-        text, masked = self.text, self.masked
-        for match in _URL_START.finditer(masked):
-            start = match.start()
-            if not self.free(start, start + 1):
-                continue
-            body = _URL_BODY.match(masked, start)
-            end = body.end() if body is not None else start
-            jdbc = masked[start : start + 5].lower() == "jdbc:"
-            if jdbc and masked[start : start + 12].lower() == "jdbc:oracle:":
-                end = self._oracle_end(start, end)
-            end = _trim(masked, start, end)
-            if end <= start:
-                continue
-            sub_text, sub_masked = text[start:end], masked[start:end]
-            self.add(parse_jdbc(sub_text, sub_masked, start) if jdbc else parse_url(sub_text, sub_masked, start))
+        masked = self.masked
+        for start in self._positions("jdbc:oracle:"):
+            if start == 0 or masked[start - 1] not in _SCHEME_CHARS:
+                self._url_at(start)
+        for sep in self._positions("://"):
+            start = sep
+            while start > 0 and sep - start < 80 and masked[start - 1] in _SCHEME_CHARS:
+                start -= 1
+            token = self.low[start:sep]
+            jdbc = token.rfind("jdbc:")
+            start = start + jdbc if jdbc >= 0 else start + token.rfind(":") + 1
+            while start < sep and not masked[start].isalpha():
+                start += 1
+            if start < sep:
+                self._url_at(start)
+
+    def _url_at(self, start: int) -> None:
+        if not self.free(start, start + 1):
+            return
+        masked = self.masked
+        body = _URL_BODY.match(masked, start)
+        end = body.end() if body is not None else start
+        jdbc = self.low.startswith("jdbc:", start)
+        if self.low.startswith("jdbc:oracle:", start):
+            end = self._oracle_end(start, end)
+        end = _trim(masked, start, end)
+        if end <= start:
+            return
+        sub_text, sub_masked = self.text[start:end], masked[start:end]
+        self.add(parse_jdbc(sub_text, sub_masked, start) if jdbc else parse_url(sub_text, sub_masked, start))
 
     def _oracle_end(self, start: int, end: int) -> int:
         masked = self.masked
@@ -134,7 +157,7 @@ class _Finder:
 
     # -- (DESCRIPTION=…)
     def descriptors(self) -> None:
-        for match in _DESCRIPTOR.finditer(self.masked):
+        for match in _DESCRIPTOR.finditer(self.low):
             start = match.start()
             if not self.free(start, start + 1):
                 continue
@@ -147,9 +170,12 @@ class _Finder:
         text, masked = self.text, self.masked
         position = 0
         while True:
-            match = _LIBPQ_ANCHOR.search(masked, position)
+            match = _KEY_ANCHOR.search(masked, position)
             if match is None:
                 return
+            if match.group(1).lower() not in LIBPQ_KEYS:
+                position = match.end()
+                continue
             pairs, stop = scan_libpq(text, masked, match.start(), len(masked), embedded=True)
             position = max(stop, match.end())
             if pairs and looks_like_libpq(pairs) and self.free(match.start(), stop):
@@ -158,7 +184,7 @@ class _Finder:
     # -- user:pass@tcp(host:3306)/db?tls=…
     def go_dsns(self) -> None:
         masked = self.masked
-        for match in _GO_AT.finditer(masked):
+        for match in _GO_AT.finditer(self.low):
             at = match.start()
             start = at
             while start > 0 and masked[start - 1] not in _STOP_LEFT:
@@ -169,7 +195,7 @@ class _Finder:
     # -- host:6380,password=…,ssl=True
     def stackexchange(self) -> None:
         masked = self.masked
-        for match in _SE_ANCHOR.finditer(masked):
+        for match in _SE_ANCHOR.finditer(self.low):
             start = match.start()
             while start > 0 and masked[start - 1] not in _SE_STOP and masked[start - 1] != "=":
                 start -= 1
@@ -182,11 +208,11 @@ class _Finder:
 
     # -- security.protocol=SSL / "bootstrap.servers": "…"
     def kafka_pairs(self) -> None:
-        matches = [m for m in kafka.find_pairs(self.text, self.masked) if self.free(m.start, max(m.end, m.start + 1))]
+        matches = kafka.find_pairs(self.text, self.masked)
+        matches = [m for m in matches if self.free(m.start, max(m.end, m.start + 1))]
         if not matches:
             return
-        values = kafka.collect((m.key, m.value) for m in matches)
-        result = kafka.classify(values)
+        result = kafka.classify(kafka.collect((m.key, m.value) for m in matches))
         if result is None:
             return
         anchor = next((m for m in matches if m.key == kafka.PROTOCOL), None)

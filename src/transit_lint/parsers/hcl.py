@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from ..spans import Span
 
@@ -113,6 +113,7 @@ class Block:
     blocks: list[Block] = field(default_factory=list)
     span: Span = field(default_factory=lambda: Span(1, 1, 1, 1))
     header: Span = field(default_factory=lambda: Span(1, 1, 1, 1))
+    shallow: bool = False  # body not built (a resource type no table maps)
 
 
 @dataclass(slots=True)
@@ -181,10 +182,11 @@ MAX_NESTING = 100  # deeper expressions are kept opaque: no RecursionError on ho
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, wanted: Callable[[str], bool] | None = None) -> None:
         self.problems: list[SyntaxProblem] = []
         self.comments: list[tuple[int, str]] = []
         self.depth = 0
+        self.wanted = wanted
 
     # structure
     def body(self, node: Any, into: Block) -> None:
@@ -233,6 +235,10 @@ class _Builder:
                 labels.append(_text(child))
             elif child.type == "block_start":
                 header_end = child.end_point
+                if self.wanted is not None and btype == "resource" and labels and not self.wanted(labels[0]):
+                    # no mapping table judges this type: keep its place, skip its body (speed)
+                    blk.shallow = True
+                    break
             elif child.type == "body":
                 self.body(child, blk)
             elif child.type == "comment":
@@ -447,11 +453,14 @@ def _collect_missing(node: Any, out: list[SyntaxProblem]) -> None:
         _collect_missing(c, out)
 
 
-def parse_hcl(text: str) -> HclFile:
-    """Parse HCL text. Never raises on any input; syntax errors are returned as problems."""
+def parse_hcl(text: str, wanted: Callable[[str], bool] | None = None) -> HclFile:
+    """Parse HCL text. Never raises on any input; syntax errors are returned as problems.
+
+    `wanted(resource_type)`: when given, resource blocks of other types keep only their header
+    and span (their bodies are never judged, and building them is most of the parse cost)."""
     tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
     root = tree.root_node
-    builder = _Builder()
+    builder = _Builder(wanted)
     body = Block("", [], span=_span(root), header=Span(1, 1, 1, 1))
     for child in root.named_children:
         if child.type == "body":

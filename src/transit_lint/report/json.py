@@ -53,6 +53,7 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "resources": len(result.nodes),
         "edges": result.edges,
         "profile": result.profile,
+        "posture": result.posture,
         "elapsed_seconds": round(result.elapsed, 3),
     }
 

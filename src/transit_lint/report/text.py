@@ -42,6 +42,10 @@ def render(result: RunResult, catalog: Catalog, colour: bool = False, base: Path
                 out.append(c(_DIM, f"          fix: {_first_sentence(pol.remediation)}"))
         out.append("")
     out.append(summary_line(result))
+    if result.posture:
+        from ..posture import posture_line
+
+        out.append(posture_line(result.posture))
     return "\n".join(out) + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..discover import display_path, read_text
+from ..discover import display_path, read_text, readable_inside
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..parsers.hcl import HclFile, parse_hcl
@@ -44,7 +44,7 @@ class TerraformFrontend:
 
     def parse_dir(self, d: Path) -> list[ParsedFile]:
         if d not in self.cache:
-            files = sorted(p for p in d.glob("*.tf") if p.is_file())
+            files = sorted(p for p in d.glob("*.tf") if readable_inside(p, self.roots))
             parsed = [self.parse_file(p) for p in files]
             self.cache[d] = [p for p in parsed if p is not None]
         return self.cache[d]
@@ -56,7 +56,7 @@ class TerraformFrontend:
         candidates += sorted(d.glob("*.auto.tfvars")) + sorted(d.glob("*.auto.tfvars.json"))
         candidates += extra
         for p in candidates:
-            if not p.is_file():
+            if not readable_inside(p, self.roots) and p not in extra:
                 continue
             ft = read_text(p, self.max_bytes)
             rel = self.rel(p)

@@ -1,0 +1,327 @@
+"""Project configuration and the files a run must skip.
+
+Configuration lives in `.transit-lint.yaml` (or `.yml`) or in `[tool.transit-lint]` of
+`pyproject.toml`, found by walking up from the scanned path to the repository's top level (the
+first directory holding `.git`), or given with `--config`. Keys are the long CLI option names;
+command-line options win over the file. An unknown key is an error that names it, so a typo never
+silently turns a check off.
+
+Skipping: `.gitignore` files (every one from the repository root down, plus `.git/info/exclude`)
+and the `exclude` patterns (gitignore syntax, relative to the config file's directory) decide which
+files are not linted. The engine's discovery takes paths, so `expand_paths` turns a scanned
+directory into the smallest list of files and directories that leaves the ignored ones out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_FILES = (".transit-lint.yaml", ".transit-lint.yml")
+PYPROJECT_TABLE = "transit-lint"
+
+# key -> (expected type, what the error says it must be)
+_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "profile": (str, "a profile name"),
+    "select": (list, "a list of rule ids, prefixes or names"),
+    "ignore": (list, "a list of rule ids, prefixes or names"),
+    "severity": (dict, "a mapping of rule id to severity"),
+    "exclude": (list, "a list of gitignore-style patterns"),
+    "fail-on": (str, "a severity (info, low, medium, high, critical)"),
+    "nginx-version": (str, "an nginx version such as \"1.24.0\""),
+    "respect-gitignore": (bool, "true or false"),
+    "baseline": (str, "a baseline file path"),
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class Config:
+    source: Path | None = None  # the file the settings came from; None: defaults
+    profile: str | None = None
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    severity: dict[str, str] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    nginx_version: str | None = None
+    respect_gitignore: bool = True
+    baseline: Path | None = None  # resolved against the config file's directory
+
+    @property
+    def directory(self) -> Path | None:
+        return self.source.parent if self.source else None
+
+
+# ---- where the repository and the configuration are ----
+
+def find_repo_root(start: Path) -> Path | None:
+    """The nearest directory at or above `start` holding `.git` (a directory, or a file in
+    worktrees and submodules). Found by looking, never by running git."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for d in (here, *here.parents):
+        if (d / ".git").exists():
+            return d
+    return None
+
+
+def common_start(paths: Iterable[str | Path]) -> Path:
+    """The deepest directory that holds every scanned path (cwd when none are given)."""
+    dirs = []
+    for p in paths:
+        rp = Path(p).resolve()
+        dirs.append(rp.parent if rp.is_file() else rp)
+    if not dirs:
+        return Path.cwd().resolve()
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def find_config(start: Path) -> Path | None:
+    """The first config file from `start` upward, stopping at the repository root."""
+    repo = find_repo_root(start)
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for d in (here, *here.parents):
+        for name in CONFIG_FILES:
+            if (d / name).is_file():
+                return d / name
+        py = d / "pyproject.toml"
+        if py.is_file() and _pyproject_table(py) is not None:
+            return py
+        if repo is not None and d == repo:
+            break
+    return None
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = _toml_loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    tool = doc.get("tool")
+    table = tool.get(PYPROJECT_TABLE) if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def load_config(path: Path) -> Config:
+    """Read and check one config file (YAML, or pyproject.toml's `[tool.transit-lint]`)."""
+    path = path.resolve()
+    if path.name == "pyproject.toml":
+        raw: Any = _pyproject_table(path)
+        if raw is None:
+            raise ConfigError(f"{path}: no [tool.{PYPROJECT_TABLE}] table")
+    else:
+        try:
+            raw = yaml.safe_load(path.read_text("utf-8"))
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: invalid YAML: {e}") from None
+        if raw is None:
+            raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of option names to values")
+    return _build(raw, path)
+
+
+def _build(raw: dict[str, Any], path: Path) -> Config:
+    cfg = Config(source=path)
+    for key, value in raw.items():
+        if key not in _KEYS:
+            hint = difflib.get_close_matches(str(key).replace("_", "-"), list(_KEYS), n=1)
+            more = f" (did you mean {hint[0]!r}?)" if hint else f"; known keys: {', '.join(sorted(_KEYS))}"
+            raise ConfigError(f"{path}: unknown key {key!r}{more}")
+        typ, what = _KEYS[key]
+        if key == "nginx-version" and isinstance(value, (int, float)):
+            value = str(value)
+        if not isinstance(value, typ):
+            raise ConfigError(f"{path}: {key} must be {what}, not {type(value).__name__}")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: {key} must be {what} (strings)")
+        if key == "profile":
+            cfg.profile = value
+        elif key == "select":
+            cfg.select = list(value)
+        elif key == "ignore":
+            cfg.ignore = list(value)
+        elif key == "severity":
+            for rid, sev in value.items():
+                if not isinstance(sev, str):
+                    raise ConfigError(f"{path}: severity.{rid} must be a severity name")
+            cfg.severity = {str(k).upper(): v for k, v in value.items()}
+        elif key == "exclude":
+            cfg.exclude = list(value)
+        elif key == "fail-on":
+            cfg.fail_on = value
+        elif key == "nginx-version":
+            cfg.nginx_version = value
+        elif key == "respect-gitignore":
+            cfg.respect_gitignore = value
+        elif key == "baseline":
+            cfg.baseline = (path.parent / value).resolve()
+    return cfg
+
+
+def discover_config(paths: Iterable[str | Path], explicit: Path | None = None) -> Config:
+    """The configuration for a run: `explicit` (--config) or the first file found upward."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+        return load_config(explicit)
+    found = find_config(common_start(paths))
+    return load_config(found) if found else Config()
+
+
+# ---- ignored files ----
+
+def _spec(lines: Iterable[str]) -> Any:
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+class IgnoreRules:
+    """gitignore semantics over several pattern sources, each anchored at its own directory.
+
+    Sources are checked in order, the last one with an opinion wins (as git does for deeper
+    `.gitignore` files and `!` re-includes): `.git/info/exclude`, every `.gitignore` from the
+    repository root down to the file's directory, then the configured and command-line excludes.
+    """
+
+    def __init__(self, gitignore_root: Path | None, excludes: list[tuple[Path, list[str]]]) -> None:
+        self.root = gitignore_root.resolve() if gitignore_root else None
+        self._dir_specs: dict[Path, Any] = {}
+        self._excludes = [(base.resolve(), _spec(pats)) for base, pats in excludes if pats]
+        self._info_exclude = None
+        if self.root is not None:
+            info = self.root / ".git" / "info" / "exclude"
+            if info.is_file():
+                self._info_exclude = _spec(_read_lines(info))
+
+    @property
+    def active(self) -> bool:
+        return self.root is not None or bool(self._excludes)
+
+    def _gitignore(self, d: Path) -> Any:
+        if d not in self._dir_specs:
+            f = d / ".gitignore"
+            self._dir_specs[d] = _spec(_read_lines(f)) if f.is_file() else None
+        return self._dir_specs[d]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        path = path.absolute()
+        verdict: bool | None = None
+        if self.root is not None and _under(path, self.root):
+            chain = [self.root] + [p for p in reversed(path.parents) if _under(p, self.root) and p != self.root]
+            sources = [(self.root, self._info_exclude)] + [(d, self._gitignore(d)) for d in chain]
+            for base, spec in sources:
+                verdict = _check(spec, path, base, is_dir, verdict)
+        for base, spec in self._excludes:
+            verdict = _check(spec, path, base, is_dir, verdict)
+        return bool(verdict)
+
+
+def _check(spec: Any, path: Path, base: Path, is_dir: bool, verdict: bool | None) -> bool | None:
+    if spec is None or not _under(path, base) or path == base:
+        return verdict
+    rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+    res = spec.check_file(rel)
+    return verdict if res.include is None else bool(res.include)
+
+
+def _under(p: Path, base: Path) -> bool:
+    return p == base or base in p.parents
+
+
+def _read_lines(p: Path) -> list[str]:
+    try:
+        return p.read_text("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+
+
+# folders discovery never enters anyway; not worth walking here
+_NEVER = {".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
+          ".transit-lint-cache", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+
+def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = True) -> list[str]:
+    """The scanned paths with ignored files and folders left out.
+
+    A directory with nothing ignored inside stays one path; otherwise it is replaced by its
+    kept entries (recursively), so discovery never sees an ignored file. A file named on the
+    path named on the command line is dropped only by the configured excludes, not by
+    `.gitignore` (naming a path is a stronger signal than a pattern; pre-commit relies on the
+    excludes to skip files it passes), and not even by those when `exclude_explicit` is false.
+    """
+    if not rules.active:
+        return list(paths)
+    out: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if exclude_explicit and p.exists() and _excluded_by_config(p.absolute(), rules, p.is_dir()):
+            continue
+        if p.is_dir():
+            kept, whole = _expand_dir(p.absolute(), rules)
+            out.extend([raw] if whole else [str(x) for x in kept])
+        else:
+            out.append(raw)
+    return out
+
+
+def _excluded_by_config(path: Path, rules: IgnoreRules, is_dir: bool) -> bool:
+    verdict: bool | None = None
+    for base, spec in rules._excludes:
+        verdict = _check(spec, path, base, is_dir, verdict)
+    return bool(verdict)
+
+
+def _expand_dir(d: Path, rules: IgnoreRules) -> tuple[list[Path], bool]:
+    """(kept paths, whether all of `d` is kept)."""
+    kept: list[Path] = []
+    whole = True
+    try:
+        entries = sorted(os.scandir(d), key=lambda e: e.name)
+    except OSError:
+        return [d], True  # discovery reports what it cannot read
+    for e in entries:
+        p = d / e.name
+        is_dir = e.is_dir(follow_symlinks=False)
+        if is_dir and e.name in _NEVER:
+            kept.append(p)
+            continue
+        if rules.ignored(p, is_dir):
+            whole = False
+            continue
+        if is_dir:
+            sub, sub_whole = _expand_dir(p, rules)
+            if sub_whole:
+                kept.append(p)
+            else:
+                whole = False
+                kept.extend(sub)
+        else:
+            kept.append(p)
+    return ([d] if whole else kept), whole

@@ -1,0 +1,104 @@
+"""Hostile and broken input: clear TL000 errors with file and line, no traceback, every good
+file's findings still reported, nothing outside the tree read or written, bounded time/memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BAD_LISTENER = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n'
+                '  default_action {\n    type = "forward"\n  }\n}\n')
+
+
+def _tree(root: Path) -> dict[str, int | None]:
+    """Writes the hostile tree; returns {bad file: expected error line (None = any)}."""
+    (root / "good").mkdir(parents=True)
+    (root / "good" / "main.tf").write_text(BAD_LISTENER)
+    (root / "crlf").mkdir()
+    (root / "crlf" / "main.tf").write_bytes(BAD_LISTENER.replace("\n", "\r\n").encode())
+    (root / "bom").mkdir()
+    (root / "bom" / "main.tf").write_bytes(b"\xef\xbb\xbf" + BAD_LISTENER.encode())
+    (root / "empty").mkdir()
+    (root / "empty" / "main.tf").write_text("")
+    bad: dict[str, int | None] = {}
+    (root / "binary").mkdir()
+    (root / "binary" / "main.tf").write_bytes(bytes(range(256)) * 8)
+    bad["binary/main.tf"] = 1
+    (root / "truncated").mkdir()
+    (root / "truncated" / "main.tf").write_text('resource "aws_lb_listener" "t" {\n  port = 80\n  protocol = "HT')
+    bad["truncated/main.tf"] = None
+    (root / "unbalanced").mkdir()
+    (root / "unbalanced" / "main.tf").write_text('resource "a" "b" {\n  x = [1, 2\n}\n}\n}\n')
+    bad["unbalanced/main.tf"] = None
+    (root / "utf8").mkdir()
+    (root / "utf8" / "main.tf").write_bytes(b'# caf\xe9\n' + BAD_LISTENER.encode())
+    bad["utf8/main.tf"] = 1
+    (root / "deep").mkdir()
+    (root / "deep" / "main.tf").write_text("locals {\n  x = " + "[" * 5000 + "]" * 5000 + "\n}\n" + "a {" * 3000 + "}" * 3000)
+    bad["deep/main.tf"] = None
+    (root / "huge").mkdir()
+    (root / "huge" / "main.tf").write_text("# " + "x" * 2_000_000 + "\n")
+    bad["huge/main.tf"] = 1
+    # a symlink loop and a link out of the tree
+    (root / "loop").mkdir()
+    os.symlink(root / "loop", root / "loop" / "again")
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir()
+    (outside / "secret.tf").write_text(BAD_LISTENER)
+    os.symlink(outside, root / "escape")
+    os.symlink(outside / "secret.tf", root / "good" / "linked.tf")
+    return bad
+
+
+def test_hostile_tree(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    bad = _tree(root)
+    outside = tmp_path / "tree-outside"
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_symlink()}
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, sys\n"
+         "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+         "from transit_lint.cli import main\nsys.argv[0] = 'transit-lint'\nmain()",
+         ".", "--format", "json", "--max-file-size", "1000000"],
+        cwd=root, capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    errors = {e["location"]["path"]: e for e in doc["errors"]}
+    assert set(errors) == set(bad), (sorted(errors), sorted(bad))
+    for path, line in bad.items():
+        assert errors[path]["rule_id"] == "TL000"
+        if line is not None:
+            assert errors[path]["location"]["start_line"] == line
+        assert errors[path]["message"]
+    found = sorted((f["location"]["path"], f["location"]["start_line"], f["rule_id"]) for f in doc["findings"])
+    # good, CRLF, BOM and invalid-UTF-8 files are linted normally (the UTF-8 one is shifted a line)
+    for expected in [("good/main.tf", 3, "TL101"), ("crlf/main.tf", 3, "TL101"), ("bom/main.tf", 3, "TL101"),
+                     ("utf8/main.tf", 4, "TL101")]:
+        assert expected in found
+    assert not any("outside" in f[0] or "escape" in f[0] or "linked" in f[0] for f in found)
+    assert elapsed < 60
+    # nothing written anywhere but the (absent) report and cache
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_symlink()
+             and ".transit-lint-cache" not in p.parts}
+    assert {p: m for p, m in after.items() if p in before} == {p: m for p, m in before.items() if p in after}
+    assert set(after) - set(before) == set()
+    assert outside.exists()
+
+
+def test_memory_bound_on_hostile_tree(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    _tree(root)
+    from transit_lint.engine import RunOptions, run
+
+    run(RunOptions(paths=[str(root)], base=root, max_file_size=1_000_000))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert peak_mb < 1024
