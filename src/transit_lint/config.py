@@ -325,3 +325,38 @@ def _expand_dir(d: Path, rules: IgnoreRules) -> tuple[list[Path], bool]:
         else:
             kept.append(p)
     return ([d] if whole else kept), whole
+
+
+# ---- reporting paths relative to the repository ----
+
+@dataclass(frozen=True)
+class RepoPaths:
+    """Finding paths are relative to the run's base (the working directory); SARIF, GitHub
+    annotations and baselines need them relative to the repository root (`--root`, else the git
+    top level), whatever folder was scanned and wherever the command ran."""
+
+    base: Path
+    root: Path
+
+    def rel(self, path: str) -> str | None:
+        """POSIX path relative to the root; None when the file lies outside it."""
+        full = Path(path) if Path(path).is_absolute() else self.base / path
+        full = Path(os.path.normpath(full))
+        try:
+            return full.relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def rel_or_abs(self, path: str) -> str:
+        rel = self.rel(path)
+        if rel is not None:
+            return rel
+        full = Path(path) if Path(path).is_absolute() else self.base / path
+        return Path(os.path.normpath(full)).as_posix()
+
+
+def resolve_root(paths: Iterable[str | Path], explicit: Path | None = None) -> Path:
+    """`--root`, else the git top level above the scanned paths, else the working directory."""
+    if explicit is not None:
+        return explicit.resolve()
+    return find_repo_root(common_start(paths)) or Path.cwd().resolve()

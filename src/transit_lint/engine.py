@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import runcache
+from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
 from .findings import Finding, parse_error
 from .frontends import FrontendResult, LoadContext, SourceFile, sniff_candidates
@@ -24,6 +26,7 @@ class RunOptions:
     excludes: list[str] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_BYTES
     options: dict[str, object] = field(default_factory=dict)  # format options (var_files, nginx_version, ...)
+    cache: bool = False  # the CLI turns it on (--no-cache turns it off); library calls opt in
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
 
 
@@ -35,7 +38,7 @@ class RunResult:
     files_skipped: int
     skipped: list[tuple[str, str]]
     unknown: int
-    unknown_sites: list[tuple[str, str, str, object]]
+    unknown_sites: list[tuple[str, str, str, Span]]
     nodes: list[Node]
     edges: int
     elapsed: float
@@ -43,6 +46,8 @@ class RunResult:
     policies: list[str]
     posture: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    resource_count: int = 0
+    cached: bool = False
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -54,6 +59,7 @@ def run(opts: RunOptions) -> RunResult:
     from .normalize import normalize_all
     from .policy.evaluate import evaluate
     from .policy.loader import load_catalog
+    from .policy.suppress import apply as apply_suppressions
     from .posture import posture
 
     t0 = time.perf_counter()
@@ -66,6 +72,11 @@ def run(opts: RunOptions) -> RunResult:
     policies = catalog.enabled(opts.profile, opts.select, opts.ignore)
 
     found = discover(opts.paths, opts.excludes)
+    cache, key = _open_cache(opts, found.files, found.roots, base, catalog)
+    if cache is not None and key is not None:
+        hit = runcache.load(cache, key)
+        if hit is not None:
+            return _from_cache(hit, t0)
     ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
     errors: list[Finding] = []
     nodes: list[Node] = []
@@ -125,9 +136,13 @@ def run(opts: RunOptions) -> RunResult:
         errors = [e for e in errors if e.path in wanted]
 
     findings = _dedupe(findings)
+    findings = apply_suppressions(
+        findings, nodes=nodes, comments=comments, catalog=catalog, enabled=policies, base=base, errors=errors,
+        only_files=found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths)
+        else None)
     findings.sort(key=lambda f: f.sort_key())
     errors.sort(key=lambda f: f.sort_key())
-    return RunResult(
+    result = RunResult(
         findings=findings,
         errors=errors,
         files_parsed=files_parsed,
@@ -142,7 +157,45 @@ def run(opts: RunOptions) -> RunResult:
         policies=[p.id for p in policies],
         posture=posture(nodes),
         notes=notes,
+        resource_count=len(nodes),
     )
+    if cache is not None and key is not None:
+        runcache.store(cache, key, _to_cache(result))
+    return result
+
+
+_CACHED_FIELDS = ("findings", "errors", "files_parsed", "files_skipped", "skipped", "unknown", "edges",
+                  "profile", "policies", "posture", "notes", "resource_count")
+
+
+def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path,
+                catalog: object) -> tuple[Cache | None, str | None]:
+    if not opts.cache:
+        return None, None
+    # one cache for the working directory when the paths are inside it, else beside the first path
+    root = base if all(r == base or base in r.parents for r in roots) else roots[0]
+    cache = Cache(root)
+    if not cache.enabled:
+        return None, None
+    options = {"profile": opts.profile, "select": opts.select, "ignore": opts.ignore,
+               "excludes": opts.excludes, "paths": sorted(opts.paths), "base": str(base),
+               **opts.options}
+    rels = [(display_path(f, base), f) for f in files]
+    return cache, runcache.run_key(rels, options, catalog, opts.max_file_size)  # type: ignore[arg-type]
+
+
+def _to_cache(r: RunResult) -> dict[str, object]:
+    data = {k: getattr(r, k) for k in _CACHED_FIELDS}
+    data["unknown_sites"] = [(p, path, rid, list(sp.to_tuple())) for p, path, rid, sp in r.unknown_sites]
+    return data
+
+
+def _from_cache(d: dict[str, object], t0: float) -> RunResult:
+    sites = [(p, path, rid, Span(*sp)) for p, path, rid, sp in d.pop("unknown_sites")]  # type: ignore[attr-defined]
+    fields_ = {k: d[k] for k in _CACHED_FIELDS}
+    fields_["skipped"] = [tuple(x) for x in fields_["skipped"]]  # type: ignore[attr-defined]
+    return RunResult(**fields_, unknown_sites=sites, nodes=[], elapsed=time.perf_counter() - t0,  # type: ignore[arg-type]
+                     cached=True)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

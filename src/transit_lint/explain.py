@@ -1,4 +1,5 @@
-"""Text for --list-rules, --list-profiles and --explain (the same source as the policy docs)."""
+"""Text for --list-rules, --list-profiles and --explain (--explain is rendered by docs.py, from the
+same blocks as the policy pages in docs/policies/)."""
 
 from __future__ import annotations
 
@@ -35,25 +36,8 @@ def find(catalog: Catalog, key: str) -> Policy | None:
 
 
 def explain_rule(catalog: Catalog, key: str) -> str | None:
+    """The policy's documentation page, for a terminal (docs.py renders both)."""
+    from .docs import explain_text
+
     p = find(catalog, key)
-    if p is None:
-        return None
-    lines = [
-        f"{p.id} {p.name}: {p.title}",
-        f"severity: {p.severity.label}; applies to: {', '.join(p.kinds)}"
-        + (f" ({', '.join(p.formats)})" if p.formats else ""),
-        "standards: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in p.standards.items()),
-        "",
-        "Why: " + " ".join(p.rationale.split()),
-        "",
-        "Fix: " + " ".join(p.remediation.split()),
-    ]
-    for ex in p.examples:
-        lines += ["", f"Bad ({ex['format']}):", _indent(ex["bad"]), f"Good ({ex['format']}):", _indent(ex["good"])]
-    if p.references:
-        lines += ["", "References:"] + [f"  {r}" for r in p.references]
-    return "\n".join(lines) + "\n"
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + ln for ln in text.rstrip().splitlines())
+    return None if p is None else explain_text(p, catalog)

@@ -27,6 +27,18 @@ _NO_HOSTNAME_IF_FALSE = (
 _NO_HOSTNAME_IF_TRUE = ("tlsAllowInvalidHostnames", "skip_hostname_verification", "disableSslHostnameVerification")
 
 
+def _keyed(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, compact(name)) for name in names)
+
+
+_SWITCHES = (
+    (_keyed(_UNVERIFIED_IF_FALSE), False, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
+    (_keyed(_UNVERIFIED_IF_TRUE), True, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
+    (_keyed(_NO_HOSTNAME_IF_FALSE), False, TlsMode.NO_HOSTNAME_CHECK, "skips the host name check"),
+    (_keyed(_NO_HOSTNAME_IF_TRUE), True, TlsMode.NO_HOSTNAME_CHECK, "skips the host name check"),
+)
+
+
 @dataclass
 class Parsed:
     technology: str
@@ -42,15 +54,13 @@ def apply_generic_switches(params: Params, verdict: Verdict) -> Verdict:
     rank = tls_mode_rank(verdict.mode)
     if rank is None or rank < 2:
         return verdict
-    present = params.compact_keys()
-    for names, wanted, mode, effect in (
-        (_UNVERIFIED_IF_FALSE, False, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
-        (_UNVERIFIED_IF_TRUE, True, TlsMode.ENCRYPTED_UNVERIFIED, "accepts any server certificate"),
-        (_NO_HOSTNAME_IF_FALSE, False, TlsMode.NO_HOSTNAME_CHECK, "skips the host name check"),
-        (_NO_HOSTNAME_IF_TRUE, True, TlsMode.NO_HOSTNAME_CHECK, "skips the host name check"),
-    ):
-        for name in names:
-            if compact(name) not in present:
+    # A key the technology classifier already read has been given its meaning there.
+    present = params.compact_keys() - {compact(key) for key in params.consulted}
+    if not present:
+        return verdict
+    for names, wanted, mode, effect in _SWITCHES:
+        for name, key in names:
+            if key not in present:
                 continue
             raw = params.get(name)
             if raw is None:

@@ -77,6 +77,8 @@ def with_default_port(hosts: list[HostPort], default: int | None) -> tuple[tuple
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = host.strip("[]")
+    if not (text[:1].isdigit() or ":" in text):
+        return None  # a host name (IPv4 starts with a digit, IPv6 has colons)
     if "%" in text:  # zone index: fe80::1%eth0
         text = text.split("%", 1)[0]
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import unquote
 
 # Template placeholders that may sit anywhere in a value. Every alternative is bounded, so that
@@ -56,6 +57,7 @@ def decode(value: str) -> str:
 _COMPACT = re.compile(r"[\s_\-.]+")
 
 
+@lru_cache(maxsize=4096)
 def compact(key: str) -> str:
     """Key used for lookups: lower-cased, without spaces, `_`, `-` and `.` (`SSL Mode` = `ssl-mode` = `sslmode`)."""
     return _COMPACT.sub("", key.lower())

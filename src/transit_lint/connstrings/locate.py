@@ -3,6 +3,7 @@ a shell command line). Substring gates reject the common case of text without an
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from . import kafka
@@ -24,7 +25,7 @@ from .model import ConnString
 from .urls import parse_url
 
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-:")
-_URL_BODY = re.compile(r"[^\s\"'<>`]*")
+_URL_BODY = re.compile(r"[^\s\"'<>`]{0,4096}")  # no real connection string is longer
 _TRAILING = ".,;:!?\\"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _DESCRIPTOR = re.compile(r"\(\s*description(?:_list)?\s*=")  # run on ASCII-lower-cased text
@@ -32,6 +33,7 @@ _SEMI_RUN = re.compile(
     r"(?<![\w.\-])(?:[A-Za-z][\w .\-]{0,60}=(?:\{[^}\n]*\}|\"[^\"\n]*\"|'[^'\n]*'|[^;\"'\n{]*)[ \t]*;[ \t]*)+"
     r"(?:[A-Za-z][\w .\-]{0,60}=(?:\{[^}\n]*\}|\"[^\"\n]*\"|'[^'\n]*'|[^;\"'\n{]*))?"
 )
+_DESCRIPTOR_LIMIT = 8000
 _KEY_ANCHOR = re.compile(r"(?<![\w.\-])([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
 _GO_AT = re.compile(r"@tcp6?\(")  # run on ASCII-lower-cased text
 _SE_ANCHOR = re.compile(r",[ \t]*(?:password|ssl|abortconnect|sslhost|allowadmin)[ \t]*=")  # lower-cased text
@@ -57,12 +59,20 @@ class _Finder:
         self.low = gates.low if self.masked is text else ascii_lower(self.masked)
         self.gates = gates
         self.found: list[ConnString] = []
+        self._starts: list[int] = []  # sorted, parallel to _ends; the spans never overlap
+        self._ends: list[int] = []
 
     def free(self, start: int, end: int) -> bool:
-        return all(end <= f.start or start >= f.end for f in self.found)
+        index = bisect.bisect_right(self._starts, start)
+        if index > 0 and self._ends[index - 1] > start:
+            return False
+        return index == len(self._starts) or self._starts[index] >= end
 
     def add(self, item: ConnString | None) -> None:
         if item is not None and item.end > item.start and self.free(item.start, item.end):
+            index = bisect.bisect_right(self._starts, item.start)
+            self._starts.insert(index, item.start)
+            self._ends.insert(index, item.end)
             self.found.append(item)
 
     def run(self) -> list[ConnString]:
@@ -94,10 +104,14 @@ class _Finder:
     # -- scheme://… and jdbc:…
     def urls(self) -> None:
         masked = self.masked
+        done = 0
         for start in self._positions("jdbc:oracle:"):
-            if start == 0 or masked[start - 1] not in _SCHEME_CHARS:
-                self._url_at(start)
+            if start >= done and (start == 0 or masked[start - 1] not in _SCHEME_CHARS):
+                done = self._url_at(start)
+        done = 0
         for sep in self._positions("://"):
+            if sep < done:
+                continue  # inside a candidate already tried (`?redirect=http://…`)
             start = sep
             while start > 0 and sep - start < 80 and masked[start - 1] in _SCHEME_CHARS:
                 start -= 1
@@ -107,11 +121,12 @@ class _Finder:
             while start < sep and not masked[start].isalpha():
                 start += 1
             if start < sep:
-                self._url_at(start)
+                done = self._url_at(start)
 
-    def _url_at(self, start: int) -> None:
+    def _url_at(self, start: int) -> int:
+        """Try the candidate that starts at start; return where it ends."""
         if not self.free(start, start + 1):
-            return
+            return start
         masked = self.masked
         body = _URL_BODY.match(masked, start)
         end = body.end() if body is not None else start
@@ -120,9 +135,10 @@ class _Finder:
             end = self._oracle_end(start, end)
         end = _trim(masked, start, end)
         if end <= start:
-            return
+            return start
         sub_text, sub_masked = self.text[start:end], masked[start:end]
         self.add(parse_jdbc(sub_text, sub_masked, start) if jdbc else parse_url(sub_text, sub_masked, start))
+        return end
 
     def _oracle_end(self, start: int, end: int) -> int:
         masked = self.masked
@@ -157,13 +173,15 @@ class _Finder:
 
     # -- (DESCRIPTION=…)
     def descriptors(self) -> None:
+        done = 0
         for match in _DESCRIPTOR.finditer(self.low):
             start = match.start()
-            if not self.free(start, start + 1):
+            if start < done or not self.free(start, start + 1):
                 continue
-            end = balanced_end(self.masked, start)
+            end = balanced_end(self.masked, start, _DESCRIPTOR_LIMIT)
             if end > 0:
                 self.add(descriptor_conn(self.text, self.masked, start, end))
+            done = end if end > 0 else start + _DESCRIPTOR_LIMIT
 
     # -- host=… dbname=… sslmode=…
     def libpq_runs(self) -> None:
@@ -195,13 +213,17 @@ class _Finder:
     # -- host:6380,password=…,ssl=True
     def stackexchange(self) -> None:
         masked = self.masked
+        done = 0
         for match in _SE_ANCHOR.finditer(self.low):
+            if match.start() < done:
+                continue  # inside the run already read
             start = match.start()
             while start > 0 and masked[start - 1] not in _SE_STOP and masked[start - 1] != "=":
                 start -= 1
             end = match.end()
             while end < len(masked) and masked[end] not in _SE_STOP:
                 end += 1
+            done = end
             end = _trim(masked, start, end)
             if self.free(start, end):
                 self.add(stackexchange_conn(self.text, masked, start, end))

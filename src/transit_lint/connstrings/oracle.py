@@ -29,6 +29,8 @@ class OracleResult:
 def classify_descriptor(text: str, masked: str, start: int, end: int) -> OracleResult | None:
     """A TNS descriptor at text[start:end]; None when every address is local (IPC/BEQ)."""
     region = masked[start:end]
+    if _HOST.search(region) is None and _PROTOCOL.search(region) is None:
+        return None  # not a descriptor (or not one that names an address)
     protocols = [m.group(1).upper() for m in _PROTOCOL.finditer(region)] or ["TCP"]
     hosts: list[HostPort] = []
     ports = list(_PORT.finditer(masked, start, end))

@@ -350,7 +350,7 @@ _OLD_DEFAULT = (
 
 
 def _odbc_major(driver: str) -> int:
-    words = driver.lower().replace("{", " ").replace("}", " ").split()
+    words = driver.lower().replace("{", " ").replace("}", " ").replace("+", " ").split()
     for index, word in enumerate(words[:-1]):
         if word == "driver" and words[index + 1].isdigit():
             return int(words[index + 1])

@@ -7,9 +7,10 @@ syntax tree; evaluation (variables, locals, functions) is `transit_lint.terrafor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 from ..spans import Span
 

@@ -50,7 +50,7 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "files_parsed": result.files_parsed,
         "files_skipped": result.files_skipped,
         "parse_errors": len(result.errors),
-        "resources": len(result.nodes),
+        "resources": result.resource_count,
         "edges": result.edges,
         "profile": result.profile,
         "posture": result.posture,

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..discover import display_path, read_text, readable_inside
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..normalize.mapping import load_table
 from ..parsers.hcl import HclFile, parse_hcl
 from ..spans import Span
 from .module import ModuleLoader, ParsedFile, load_tfvars_json, local_module_dir
@@ -17,6 +18,8 @@ class TerraformFrontend:
         self.base = base
         self.roots = roots
         self.max_bytes = max_bytes
+        # resource types no table maps are parsed shallow (header and span only)
+        self.wanted = frozenset(load_table("terraform")).__contains__
         self.cache: dict[Path, list[ParsedFile]] = {}
         self.result = FrontendResult()
         self._reported: set[Path] = set()
@@ -33,7 +36,7 @@ class TerraformFrontend:
             self.result.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
         if ft.fatal:
             return None
-        hcl = parse_hcl(ft.text)
+        hcl = parse_hcl(ft.text, self.wanted)
         if first:
             self.result.files_parsed += 1
             self.result.comments[rel] = hcl.comments

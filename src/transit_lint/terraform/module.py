@@ -103,6 +103,8 @@ class ModuleLoader:
                 scope.module_outputs[name] = sub.outputs
         for f in files:
             for b in f.hcl.body.blocks:
+                if b.shallow:
+                    continue
                 if b.type in ("resource", "data") and len(b.labels) >= 2:
                     res = _build_resource(f, b, ev, prefix, via)
                     if res is not None:

@@ -1,0 +1,111 @@
+"""Content-hash cache in `.transit-lint-cache/` (gitignored by default).
+
+Whole runs are cached, keyed by every file's content, the options and the policy set, so a repeat
+run over an unchanged tree only reads and hashes the files. (A per-file parse cache was measured
+and dropped: decoding a cached syntax tree cost as much as parsing the file again with
+tree-sitter; see docs/performance.md.)
+
+The folder can arrive inside an untrusted pull request, so entries are plain JSON (never pickle)
+and carry an HMAC made with a key kept outside the scanned tree (in the user's cache directory);
+an entry that does not verify is ignored. Entries are never trusted across tool versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_DIR = ".transit-lint-cache"
+FORMAT_VERSION = "1"
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "transit-lint" / "cache-key"
+
+
+def _secret() -> bytes | None:
+    """The machine's cache key; created on first use. None when it cannot be kept."""
+    path = _key_file()
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = os.urandom(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    except FileExistsError:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+    except OSError:
+        return None
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass") if isinstance(p, str) else p)
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+class Cache:
+    """A namespace of verified JSON entries under `<root>/.transit-lint-cache/`."""
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.dir = root / CACHE_DIR / f"v{FORMAT_VERSION}-{__version__}"
+        self.secret = _secret() if enabled else None
+        self.enabled = enabled and self.secret is not None
+        self.hits = 0
+        self.misses = 0
+
+    def _mac(self, key: str, payload: str) -> str:
+        assert self.secret is not None
+        return hmac.new(self.secret, f"{key}\x1f{payload}".encode(), hashlib.sha256).hexdigest()
+
+    def get(self, ns: str, key: str) -> Any:
+        if not self.enabled:
+            return None
+        try:
+            raw = json.loads((self.dir / ns / f"{key}.json").read_text("utf-8"))
+            payload = raw["data"]
+            if not isinstance(payload, str) or not hmac.compare_digest(raw["mac"], self._mac(key, payload)):
+                self.misses += 1
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return payload
+
+    def put(self, ns: str, key: str, payload: str) -> None:
+        if not self.enabled:
+            return
+        try:
+            folder = self.dir / ns
+            folder.mkdir(parents=True, exist_ok=True)
+            top = self.dir.parent
+            ignore = top / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by transit-lint\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"mac": self._mac(key, payload), "data": payload}, fh)
+            os.replace(tmp, folder / f"{key}.json")
+        except OSError:
+            return  # a read-only tree simply runs without a cache

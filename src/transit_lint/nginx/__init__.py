@@ -1,0 +1,1 @@
+"""nginx front end: configuration trees (with their includes) -> server and upstream resources."""

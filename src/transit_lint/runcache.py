@@ -1,0 +1,74 @@
+"""Whole-run cache: an unchanged tree, with the same options and policy set, gives the same
+result, so a repeat run only reads and hashes the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .cache import Cache, digest
+from .findings import Finding, ResourceRef, Severity
+from .policy.loader import Catalog
+from .spans import Span
+
+
+def run_key(files: list[tuple[str, Path]], options: dict[str, Any], catalog: Catalog, max_bytes: int) -> str | None:
+    """Hash of every file's content, the options and the policy set; None if a file is unreadable."""
+    parts: list[str | bytes] = [json.dumps(options, sort_keys=True, default=str)]
+    for pol in sorted(catalog.policies.values(), key=lambda p: p.id):
+        try:
+            parts.append(Path(pol.source).read_bytes())
+        except OSError:
+            return None
+    for rel, path in sorted(files):
+        try:
+            if path.stat().st_size > max_bytes:
+                parts += [rel, "oversize", str(path.stat().st_size)]
+                continue
+            parts += [rel, digest(path.read_bytes())]
+        except OSError:
+            return None
+    return digest(*parts)
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    r = f.resource
+    return {
+        "r": f.rule_id, "n": f.rule_name, "s": int(f.severity), "m": f.message, "p": f.path,
+        "sp": list(f.span.to_tuple()),
+        "res": None if r is None else [r.id, r.kind, r.native_type, list(r.span.to_tuple())],
+        "std": f.standards, "fp": f.fingerprint, "a": f.attribute, "sup": f.suppressed,
+        "why": f.suppression_reason, "notes": f.notes,
+    }
+
+
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    res = d["res"]
+    return Finding(
+        rule_id=d["r"], rule_name=d["n"], severity=Severity(d["s"]), message=d["m"], path=d["p"],
+        span=Span(*d["sp"]),
+        resource=None if res is None else ResourceRef(res[0], res[1], res[2], Span(*res[3])),
+        standards=d["std"], fingerprint=d["fp"], attribute=d["a"], suppressed=d["sup"],
+        suppression_reason=d["why"], notes=list(d["notes"]),
+    )
+
+
+def load(cache: Cache, key: str) -> dict[str, Any] | None:
+    payload = cache.get("runs", key)
+    if payload is None:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(payload)
+        data["findings"] = [finding_from_dict(x) for x in data["findings"]]
+        data["errors"] = [finding_from_dict(x) for x in data["errors"]]
+        return data
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def store(cache: Cache, key: str, data: dict[str, Any]) -> None:
+    out = dict(data)
+    out["findings"] = [finding_to_dict(f) for f in data["findings"]]
+    out["errors"] = [finding_to_dict(f) for f in data["errors"]]
+    cache.put("runs", key, json.dumps(out, separators=(",", ":"), default=str))
