@@ -159,3 +159,31 @@ def test_local_cycles_and_deep_nesting_do_not_crash(tmp_path: Path) -> None:
     res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
     (node,) = [n for n in res.nodes if n.id == "aws_lb_listener.l"]
     assert node.attrs["tls.min_version"].value is UNKNOWN
+
+
+def test_graph_edges_from_references(tmp_path: Path) -> None:
+    from transit_lint.graph import build_graph
+
+    files = {"main.tf": '''
+resource "aws_lb_target_group" "app" {
+  port     = 8080
+  protocol = "HTTP"
+}
+resource "aws_lb_listener" "l" {
+  port     = 80
+  protocol = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }
+}
+'''}
+    _write(tmp_path, files)
+    res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
+    g = build_graph(res.nodes)
+    (tg,) = g.neighbours("aws_lb_listener.l", "routes_to", "out", "connection")
+    assert tg.id == "aws_lb_target_group.app"
+    assert [n.id for n in g.neighbours("aws_lb_target_group.app", None, "in", None)] == ["aws_lb_listener.l"]
+    nxg = g.to_networkx()
+    assert nxg.number_of_edges() == 1
+    assert list(nxg.edges(data="type")) == [("aws_lb_listener.l", "aws_lb_target_group.app", "routes_to")]

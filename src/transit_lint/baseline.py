@@ -86,10 +86,10 @@ def load(source: Path) -> Baseline:
         raise BaselineError(f"baseline {source} is not a transit-lint baseline (version {BASELINE_VERSION}); "
                             "write one with --write-baseline")
     counts: Counter[str] = Counter()
-    for e in doc["findings"]:
-        if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
+    for entry in doc["findings"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
             raise BaselineError(f"baseline {source}: every entry needs a fingerprint")
-        counts[e["fingerprint"]] += 1
+        counts[entry["fingerprint"]] += 1
     return Baseline(source, counts)
 
 

@@ -148,7 +148,8 @@ def load_config(path: Path) -> Config:
 
 def _build(raw: dict[str, Any], path: Path) -> Config:
     cfg = Config(source=path)
-    for key, value in raw.items():
+    for key, v in raw.items():
+        value: Any = v
         if key not in _KEYS:
             hint = difflib.get_close_matches(str(key).replace("_", "-"), list(_KEYS), n=1)
             more = f" (did you mean {hint[0]!r}?)" if hint else f"; known keys: {', '.join(sorted(_KEYS))}"
@@ -156,10 +157,7 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
         typ, what = _KEYS[key]
         if key == "nginx-version" and isinstance(value, (int, float)):
             value = str(value)
-        if not isinstance(value, typ):
-            raise ConfigError(f"{path}: {key} must be {what}, not {type(value).__name__}")
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{path}: {key} must be {what} (strings)")
+        _check_type(path, key, value, typ, what)
         if key == "profile":
             cfg.profile = value
         elif key == "select":
@@ -182,6 +180,13 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
         elif key == "baseline":
             cfg.baseline = (path.parent / value).resolve()
     return cfg
+
+
+def _check_type(path: Path, key: str, value: Any, typ: type | tuple[type, ...], what: str) -> None:
+    if not isinstance(value, typ):
+        raise ConfigError(f"{path}: {key} must be {what}, not {type(value).__name__}")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: {key} must be {what} (strings)")
 
 
 def discover_config(paths: Iterable[str | Path], explicit: Path | None = None) -> Config:

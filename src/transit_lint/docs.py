@@ -101,6 +101,7 @@ def standard_lines(p: Policy) -> list[str]:
 def policy_blocks(p: Policy, catalog: Catalog) -> list[Block]:
     profiles = ", ".join(p.profiles) if p.profiles else "all"
     blocks: list[Block] = [
+        Heading("What it flags"),
         Para(p.title + "."),
         Table((
             ("Severity", f"{p.severity.label} (SARIF security-severity {SECURITY_SEVERITY[p.severity]})"),
@@ -189,7 +190,7 @@ def to_text(blocks: Iterable[Block]) -> str:
 def explain_text(p: Policy, catalog: Catalog) -> str:
     """`--explain`: the same content as the doc page, for a terminal."""
     blocks = [Heading("Fix") if isinstance(b, Heading) and b.text == "How to fix" else b
-              for b in policy_blocks(p, catalog)[1:]]  # the title is in the first line already
+              for b in policy_blocks(p, catalog)[2:]]  # the title is in the first line already
     return f"{p.id} {p.name}: {p.title}\n\n" + to_text(blocks)
 
 

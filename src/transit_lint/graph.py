@@ -1,9 +1,13 @@
 """The run's resource graph: canonical nodes, and typed edges resolved from references.
 
-One `networkx.MultiDiGraph` per run. Edges come from references between native resources
+Edges come from references between native resources
 (Terraform expressions now; CloudFormation `Ref`/`GetAtt`, Kubernetes selectors and nginx
 `proxy_pass` as those normalizers land). The edge type is chosen by the attribute that holds the
 reference (EDGE_TYPES), and is `refers` otherwise.
+
+The graph keeps its own adjacency for the policy hops and hands out a `networkx.MultiDiGraph`
+on demand (`to_networkx`, for exports and analyses): importing networkx costs ~130 ms, half of a
+pre-commit run's budget, and the policies need only neighbour lookups.
 """
 
 from __future__ import annotations
@@ -33,31 +37,27 @@ EDGE_TYPES = {
 
 class Graph:
     def __init__(self) -> None:
-        import networkx as nx
-
-        self.g: Any = nx.MultiDiGraph()
         self.nodes: dict[str, Node] = {}
+        self.edges: set[tuple[str, str, str, str]] = set()  # (src, dst, type, attr)
+        self._out: dict[str, list[tuple[str, str]]] = {}  # src -> [(dst, type)]
+        self._in: dict[str, list[tuple[str, str]]] = {}
 
     def add_nodes(self, nodes: list[Node]) -> None:
         for n in nodes:
             self.nodes[n.id] = n
-            self.g.add_node(n.id)
 
     def add_edge(self, src: str, dst: str, type_: str, attr: str) -> None:
-        self.g.add_edge(src, dst, key=f"{type_}:{attr}", type=type_, attr=attr)
+        if (src, dst, type_, attr) in self.edges:
+            return
+        self.edges.add((src, dst, type_, attr))
+        self._out.setdefault(src, []).append((dst, type_))
+        self._in.setdefault(dst, []).append((src, type_))
 
     def neighbours(self, node_id: str, edge: str | None, direction: str, kind: str | None) -> list[Node]:
-        if node_id not in self.g:
-            return []
-        if direction == "out":
-            triples = self.g.out_edges(node_id, data=True)
-            ends = [(d, data) for _, d, data in triples]
-        else:
-            triples = self.g.in_edges(node_id, data=True)
-            ends = [(s, data) for s, _, data in triples]
+        ends = (self._out if direction == "out" else self._in).get(node_id, [])
         out = []
-        for other, data in ends:
-            if edge is not None and data.get("type") != edge:
+        for other, type_ in ends:
+            if edge is not None and type_ != edge:
                 continue
             n = self.nodes[other]
             if kind is None or n.kind == kind:
@@ -65,7 +65,18 @@ class Graph:
         return out
 
     def edge_count(self) -> int:
-        return int(self.g.number_of_edges())
+        return len(self.edges)
+
+    def to_networkx(self) -> Any:
+        """The graph as a `networkx.MultiDiGraph` with node kinds and typed edges."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        for nid, n in sorted(self.nodes.items()):
+            g.add_node(nid, kind=n.kind, native_type=n.native_type, path=n.path, line=n.span.line)
+        for src, dst, type_, attr in sorted(self.edges):
+            g.add_edge(src, dst, key=f"{type_}:{attr}", type=type_, attr=attr)
+        return g
 
 
 def _references(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:

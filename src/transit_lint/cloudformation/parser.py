@@ -43,6 +43,12 @@ class _Lines:
     def length(self, line: int) -> int:  # 1-based
         return len(self.lines[line - 1]) if 0 < line <= len(self.lines) else 0
 
+    def blank_before(self, line: int, column: int) -> bool:
+        """Only whitespace precedes (1-based) `column` on `line`."""
+        if not 0 < line <= len(self.lines):
+            return True
+        return not self.lines[line - 1][: column - 1].strip()
+
     def is_filler(self, line: int) -> bool:
         if not 0 < line <= len(self.lines):
             return True
@@ -75,7 +81,7 @@ class _Builder:
         if end_mark is None or not _is_yaml_mark(end_mark):
             return Span(s[0], s[1], s[0], self.lines.length(s[0]) + 1)
         el, ec = end_mark.line + 1, end_mark.column + 1
-        if ec == 1 and el > s[0]:
+        if el > s[0] and self.lines.blank_before(el, ec):
             # a block ends at the start of the next token: step back to the last line it owns,
             # leaving out the blank and comment lines that follow it
             el -= 1

@@ -41,6 +41,12 @@ POLICY_TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "AWS::SNS::TopicPolicy": ("Topics", ("AWS::SNS::Topic",)),
     "AWS::SNS::TopicInlinePolicy": ("TopicArn", ("AWS::SNS::Topic",)),
 }
+# types whose property names CloudFormation matches in any case (ECS passes them to the ECS API,
+# and its documentation has spelt `EfsVolumeConfiguration` both ways): read them canonically
+CASE_INSENSITIVE_KEYS = {
+    "AWS::ECS::TaskDefinition": ("Volumes", "EFSVolumeConfiguration", "TransitEncryption", "TransitEncryptionPort",
+                                 "FileSystemId", "RootDirectory", "AuthorizationConfig", "Name"),
+}
 NAME_PROPERTY = {"AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName", "AWS::SNS::Topic": "TopicName"}
 
 
@@ -82,6 +88,8 @@ def _resource(lid: str, entry: Value, resolver: Resolver, rel: str, globals_: di
         return None  # the whole property map is known only at deploy time: nothing to judge
     if body is None or not body.is_map():
         body = Value({}, (props or entry).span)
+    if type_v.data in CASE_INSENSITIVE_KEYS:
+        body = canonical_keys(body, {k.lower(): k for k in CASE_INSENSITIVE_KEYS[type_v.data]})
     whole = entry.key_span or entry.span
     header = Span(whole.line, whole.column, whole.line, whole.column + len(lid))
     meta: dict[str, Any] = {"root": rel, "prefix": "", "logical_id": lid,
@@ -90,6 +98,17 @@ def _resource(lid: str, entry: Value, resolver: Resolver, rel: str, globals_: di
         meta["condition"] = cond.data
     return NativeResource(address=lid, type=type_v.data, format=FORMAT, path=rel, span=whole,
                           header=header, body=body, meta=meta)
+
+
+def canonical_keys(v: Value, names: dict[str, str]) -> Value:
+    d = v.data
+    if isinstance(d, dict):
+        d = {names.get(k.lower(), k): canonical_keys(x, names) for k, x in d.items()}
+    elif isinstance(d, list):
+        d = [canonical_keys(x, names) for x in d]
+    else:
+        return v
+    return Value(d, v.span, v.key_span, v.origin)
 
 
 # ---- SAM Globals ------------------------------------------------------------------------------

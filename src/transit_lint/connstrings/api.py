@@ -65,7 +65,8 @@ def _parse(text: str) -> ConnString | None:
         at = masked.find("@")
         if at >= 0 and masked.startswith(("@tcp(", "@tcp6("), at):
             found = go_dsn_conn(body, masked, 0, at)
-            return _shift(found, start) if found is not None and found.end == len(body) else None
+            if found is not None and found.end == len(body):
+                return _shift(found, start)
     if gates.semicolon:
         found = parse_semicolon(body, masked, start)
         if found is not None:
@@ -78,7 +79,8 @@ def _parse(text: str) -> ConnString | None:
         pairs, stop = scan_libpq(body, masked, 0, len(body), embedded=False)
         if pairs and stop == len(body) and looks_like_libpq(pairs):
             found = libpq_conn(pairs, 0, len(body))
-            return None if found is None else _shift(found, start)
+            if found is not None:
+                return _shift(found, start)
     return _kafka_body(body, masked, start) if gates.kafka else None
 
 

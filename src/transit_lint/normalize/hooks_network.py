@@ -15,14 +15,17 @@ them into the canonical attributes every provider shares, and drops the staging 
   *_text            the same lists for people: "21 (ftp→990), 80 (http→443)"
   all_traffic       the rule allows every protocol on every port
 
-Staging attributes the tables may set (all optional):
-  native.ports        a port spec: 80, "80", "1000-2000", "19/20", "*", "-1/-1", "23,245", a list
-  native.from_port, native.to_port
-  native.cidrs, native.cidrs_v6      CIDRs or provider words ("*", "Internet", "/0")
-  native.peers        non-CIDR peers (security groups, prefix lists, tags)
-  native.default_sources    peers the provider assumes when none is set (GCP: 0.0.0.0/0)
-  native.all_ports_for_all  protocol "all" opens every port whatever the ports say (AWS -1)
-  native.targets      what the rule protects (security group, NSG, tags)
+A table row gives the native locations in one constant attribute, `native.rule`, a mapping
+read raw by the hook (references and spans kept); each value is a path or a list of paths whose
+values are all taken (`^path` starts at the resource, not at the rule's block):
+  ports               port specs: 80, "80", "1000-2000", "19/20", "*", "-1/-1", "23,245", lists
+  from_port, to_port  the two ends of one range
+  cidrs               CIDRs or provider words ("*", "Internet", "/0"), IPv4 and IPv6
+  peers               peers that are not CIDRs (security groups, prefix lists, source tags)
+  self                a boolean: the group itself is a peer (AWS `self = true`)
+  default_sources     (a literal list) the peers the provider assumes when none is set (GCP)
+  all_ports_for_all   (a literal bool) protocol "all" opens every port whatever ports say (AWS -1)
+  targets             what the rule protects; the declaring resource when absent
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ..model import Attr, NativeResource, Node
 from ..spans import Span
 from ..tree import UNKNOWN, Value
 from .mapping import hook
+from .paths import resolve
 
 ALL_PORTS = (0, 65535)
 TRANSPORTS = {"tcp": ("tcp",), "udp": ("udp",), "all": ("tcp", "udp")}
@@ -104,23 +108,20 @@ def _flat(v: Value) -> list[Item]:
 # ---- ports ------------------------------------------------------------------------------------
 
 
-def _ports(node: Node, staged: dict[str, Attr]) -> None:
+def _ports(node: Node, staged: Staged) -> None:
     proto_attr = node.get("protocol")
-    proto = proto_attr.value if proto_attr is not None else "all"
-    proto_span = proto_attr.span if proto_attr is not None else None
-    if proto is UNKNOWN:
-        _unknown_ports(node, proto_span)
+    if proto_attr is None or proto_attr.value is UNKNOWN:  # every provider requires a protocol
+        _unknown_ports(node, proto_attr.span if proto_attr is not None else None)
         return
-    proto = str(proto).lower()
+    proto, proto_span = str(proto_attr.value).lower(), proto_attr.span
     if proto not in TRANSPORTS:  # icmp, esp, gre ...: no ports
         for name in ("plaintext_ports", "remote_access_ports", "plaintext_service_ports"):
             node.attrs[name] = Attr([], proto_span)
         node.attrs["all_traffic"] = Attr(False, proto_span)
         return
-    all_for_all = staged.get("native.all_ports_for_all")
     ranges: list[tuple[int, int]] | None
     span: Span | None
-    if proto == "all" and all_for_all is not None and all_for_all.value is True:
+    if proto == "all" and staged.flag("all_ports_for_all"):
         ranges, span = [ALL_PORTS], proto_span
     else:
         ranges, span = _port_spec(staged)
@@ -133,16 +134,25 @@ def _ports(node: Node, staged: dict[str, Attr]) -> None:
     node.attrs["port_ranges"] = Attr([list(r) for r in ranges], span)
     if len(ranges) == 1:
         node.attrs["port_range"] = Attr(list(ranges[0]), span)
-    node.attrs["all_traffic"] = Attr(proto == "all" and ranges == [ALL_PORTS], span)
-    found = plaintext_in(ranges, TRANSPORTS[proto])
+    all_traffic = proto == "all" and ranges == [ALL_PORTS]
+    node.attrs["all_traffic"] = Attr(all_traffic, span)
+    judged = ranges
+    if node.value("layer") == "subnet":
+        # A stateless ACL must admit replies on the ephemeral ports, and one that admits all
+        # traffic is the provider's default (AWS default NACL) leaving the filtering to the
+        # security groups: only the well-known ports it names explicitly declare a service.
+        judged = [] if all_traffic else [(lo, min(hi, 1023)) for lo, hi in ranges if lo < 1024]
+    transports = TRANSPORTS[proto]
+    found = plaintext_in(judged, transports)
+    every = [p for p, _ in found]
     remote = [p for p, svc in found if svc in REMOTE_ACCESS_SERVICES]
     others = [p for p, svc in found if svc not in REMOTE_ACCESS_SERVICES]
-    every = sorted({p for p, _ in found})
     node.attrs["plaintext_ports"] = Attr(every, span)
     node.attrs["remote_access_ports"] = Attr(remote, span)
     node.attrs["plaintext_service_ports"] = Attr(others, span)
-    node.attrs["plaintext_ports_text"] = Attr(ports_text(every, TRANSPORTS[proto]), span)
-    node.attrs["plaintext_service_ports_text"] = Attr(ports_text(others, TRANSPORTS[proto]), span)
+    node.attrs["plaintext_ports_text"] = Attr(ports_text(every, transports), span)
+    node.attrs["plaintext_service_ports_text"] = Attr(ports_text(others, transports), span)
+    node.attrs["remote_access_ports_text"] = Attr(ports_text(remote, transports), span)
 
 
 def _unknown_ports(node: Node, span: Span | None) -> None:
@@ -150,34 +160,32 @@ def _unknown_ports(node: Node, span: Span | None) -> None:
         node.attrs[name] = Attr(UNKNOWN, span)
 
 
-def _port_spec(staged: dict[str, Attr]) -> tuple[list[tuple[int, int]] | None, Span | None]:
-    """The ranges the staging attributes name: [] when none is set, None when unknown."""
-    spec = staged.get("native.ports")
-    if spec is not None:
-        items = _items(spec)
-        if items is None:
-            return None, spec.span
+def _port_spec(staged: Staged) -> tuple[list[tuple[int, int]] | None, Span | None]:
+    """The ranges the rule names: [] when none is set, None when they are not known."""
+    specs = staged.items("ports")
+    if specs:
         out: list[tuple[int, int]] = []
-        for raw, _span in items:
+        for raw, _span in specs:
             parsed = parse_port_spec(raw)
             if parsed is None:
-                return None, spec.span
+                return None, specs[0][1]
             out.extend(parsed)
-        return out, spec.span
-    lo_attr, hi_attr = staged.get("native.from_port"), staged.get("native.to_port")
-    if lo_attr is None and hi_attr is None:
+        return out, specs[0][1]
+    lo_vals, hi_vals = staged.values("from_port"), staged.values("to_port")
+    if not lo_vals and not hi_vals:
         return [], None
-    span = (lo_attr or hi_attr).span  # type: ignore[union-attr]
-    lo = _port_number(lo_attr.value) if lo_attr is not None else None
-    hi = _port_number(hi_attr.value) if hi_attr is not None else None
+    span = (lo_vals or hi_vals)[0].anchor
+    lo = _port_number(lo_vals[0].data) if lo_vals else None
+    hi = _port_number(hi_vals[0].data) if hi_vals else None
     if lo is UNKNOWN or hi is UNKNOWN:
         return None, span
     lo = hi if lo is None else lo
     hi = lo if hi is None else hi
-    assert isinstance(lo, int) and isinstance(hi, int)
-    if lo < 0 or hi < 0:  # -1: every port (NACLs, icmp-style "any")
+    if not isinstance(lo, int) or not isinstance(hi, int):
+        return None, span
+    if lo < 0 or hi < 0:  # -1: every port (NACLs, Alibaba "-1/-1")
         return [ALL_PORTS], span
-    return [(min(lo, hi), max(lo, hi))], span
+    return [(min(lo, hi), min(max(lo, hi), 65535))], span
 
 
 def _port_number(x: Any) -> Any:
@@ -199,7 +207,7 @@ def parse_port_spec(raw: Any) -> list[tuple[int, int]] | None:
     if isinstance(raw, bool) or raw is None or raw is UNKNOWN:
         return None
     if isinstance(raw, int):
-        return [ALL_PORTS] if raw < 0 else [(raw, raw)]
+        return [ALL_PORTS] if raw < 0 else [(raw, min(raw, 65535))]
     if not isinstance(raw, str):
         return None
     out: list[tuple[int, int]] = []
@@ -233,8 +241,11 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def plaintext_in(ranges: list[tuple[int, int]], transports: tuple[str, ...]) -> list[tuple[int, str]]:
     """(port, service) for every cleartext port inside the ranges, one per port."""
     seen: dict[int, str] = {}
+    tls_tcp = ports.port_set("encrypted", "tcp")
     for transport in transports:
         for p in sorted(ports.port_set("plaintext", transport)):
+            if transport == "udp" and p in tls_tcp:
+                continue  # a TLS port (465 submissions): its UDP twin carries nothing in practice
             if p not in seen and any(lo <= p <= hi for lo, hi in ranges):
                 info = ports.port_info(p, transport)
                 seen[p] = info.service if info is not None else ""
@@ -247,7 +258,7 @@ def ports_text(found: list[int], transports: tuple[str, ...] = ("tcp",)) -> str:
     for p in found[:TEXT_LIMIT]:
         info = next((i for t in transports if (i := ports.port_info(p, t)) is not None), None)
         label = (info.service or info.description) if info is not None else ""
-        if info is not None and info.secure_equivalent:
+        if info is not None and info.secure_equivalent and info.secure_equivalent != p:
             label += f"→{info.secure_equivalent}"
         names.append(f"{p} ({label})" if label else str(p))
     text = ", ".join(names)
@@ -259,47 +270,37 @@ def ports_text(found: list[int], transports: tuple[str, ...] = ("tcp",)) -> str:
 # ---- peers ------------------------------------------------------------------------------------
 
 
-def _peers(node: Node, staged: dict[str, Attr]) -> None:
+def _peers(node: Node, staged: Staged) -> None:
     egress = node.value("direction") == "egress"
     field = "destinations" if egress else "sources"
     cidrs: list[str] = []
     spans: list[Span | None] = []
-    refs: list[str] = []
     unknown = False
-    first_span: Span | None = None
-    for key in ("native.cidrs", "native.cidrs_v6"):
-        attr = staged.get(key)
-        if attr is None:
-            continue
-        first_span = first_span or attr.span
-        items = _items(attr)
-        if items is None:
+    raw_cidrs = staged.items("cidrs")
+    first_span = raw_cidrs[0][1] if raw_cidrs else None
+    for raw, span in raw_cidrs:
+        kind, found = classify_peer(raw)
+        if kind == "cidr":
+            cidrs.extend(found)
+            spans.extend([span] * len(found))
+        elif kind == "unknown":
             unknown = True
-            continue
-        for raw, span in items:
-            kind, value = classify_peer(raw)
-            if kind == "cidr":
-                cidrs.extend(value)
-                spans.extend([span or attr.span] * len(value))
-            elif kind == "ref":
-                refs.extend(value)
-            elif kind == "unknown":
-                unknown = True
-    peers = staged.get("native.peers")
-    if peers is not None:
-        items = _items(peers)
-        refs.extend(_ref_text(r) for r, _ in items or [(peers.value, peers.span)])
+        # "ref": a service tag such as VirtualNetwork, a peer that is never public
+    refs = [_ref_text(x) for x, _ in staged.items("peers") if x is not None and x != []]
+    refs += [str(x) for x, _ in raw_cidrs if classify_peer(x)[0] == "ref"]
+    if any(x is True for x, _ in staged.items("self")):
+        refs.append("self")
     origin = None
-    default = staged.get("native.default_sources")
-    if not cidrs and not refs and not unknown and default is not None and isinstance(default.value, list):
-        cidrs = [str(x) for x in default.value]
+    default = staged.literal("default_sources")
+    if not raw_cidrs and not refs and isinstance(default, list):
+        cidrs = [str(x) for x in default]
         spans = [None] * len(cidrs)
         origin = "provider default when no source is set"
+    internet = ANY_V4 in cidrs or ANY_V6 in cidrs
     item_spans = [s or node.header for s in spans]
-    node.attrs[field] = Attr(UNKNOWN if unknown and ANY_V4 not in cidrs and ANY_V6 not in cidrs else cidrs,
-                             first_span if cidrs or unknown else None, origin, item_spans or None)
+    node.attrs[field] = Attr(UNKNOWN if unknown and not internet else cidrs, first_span, origin, item_spans or None)
     if refs:
-        node.attrs[field[:-1] + "_refs"] = Attr(refs, peers.span if peers is not None else None)
+        node.attrs[field[:-1] + "_refs"] = Attr(refs, None)
     if not egress:
         node.attrs["source_scope"] = _scope(cidrs, spans, unknown, first_span, origin)
 
@@ -326,69 +327,50 @@ def classify_peer(raw: Any) -> tuple[str, list[str]]:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        if re.fullmatch(r"[A-Za-z][\w.-]*", text):  # a service tag or named group
+        if re.fullmatch(r"[A-Za-z][\w.-]*", text) and low != "any":  # a service tag
             return "ref", [text]
         return "invalid", []
     return "cidr", [str(net)]
 
 
-def is_public(cidr: str) -> bool:
-    """Reachable from the internet: not private, loopback, link-local, multicast or reserved."""
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def peer_scope(cidr: str) -> str:
+    """internet (a /0) | public | private | none: an address no packet comes from (loopback,
+    link-local, multicast, reserved, 0.0.0.0/8 "this network")."""
     net = ipaddress.ip_network(cidr, strict=False)
-    return not (net.is_private or net.is_loopback or net.is_link_local or net.is_multicast
-                or net.is_reserved or net.is_unspecified)
+    if net.prefixlen == 0:
+        return "internet"
+    if (net.is_loopback or net.is_link_local or net.is_multicast or net.is_reserved
+            or net.is_unspecified or (net.version == 4 and net.subnet_of(_THIS_NETWORK))):  # type: ignore[arg-type]
+        return "none"
+    return "private" if net.is_private or not net.is_global else "public"
 
 
 def _scope(cidrs: list[str], spans: list[Span | None], unknown: bool, span: Span | None,
            origin: str | None) -> Attr:
-    for c, s in zip(cidrs, spans, strict=True):
-        if ipaddress.ip_network(c).prefixlen == 0:
-            return Attr("internet", s or span, origin)
-    if unknown:
-        return Attr(UNKNOWN, span)
-    for c, s in zip(cidrs, spans, strict=True):
-        if is_public(c):
-            return Attr("public", s or span, origin)
-    if cidrs:
-        return Attr("private", span, origin)
-    return Attr("none", span)
+    """The widest reach among the peers: internet > public > private > none."""
+    scoped = [(peer_scope(c), s) for c, s in zip(cidrs, spans, strict=True)]
+    for want in ("internet", "public", "private"):
+        if want == "public" and unknown:
+            return Attr(UNKNOWN, span)  # an unknown peer may be public, or the internet
+        hit = next((s for sc, s in scoped if sc == want), None)
+        if hit is not None or any(sc == want for sc, _ in scoped):
+            return Attr(want, hit or span, origin)
+    return Attr("none", span, origin)
 
 
-def _targets(node: Node, attr: Attr | None) -> None:
-    if attr is None:
-        return
-    items = _items(attr)
-    if items is None:
-        node.attrs["targets"] = Attr(UNKNOWN, attr.span)
-        return
-    node.attrs["targets"] = Attr([_ref_text(x) for x, _ in items], attr.span)
-
-
-# ---- raw staging values -----------------------------------------------------------------------
-
-
-def _items(attr: Attr) -> list[Item] | None:
-    """The elements of a staged value (a raw list of spanned Values or one scalar); None when
-    the value as a whole is unknown."""
-    v = attr.value
-    if v is UNKNOWN:
-        return None
-    if isinstance(v, list):
-        out: list[Item] = []
-        for x in v:
-            if isinstance(x, Value):
-                if isinstance(x.data, list):  # a list inside a list (concat, flatten)
-                    out.extend((y.data, y.anchor) if isinstance(y, Value) else (y, None) for y in x.data)
-                else:
-                    out.append((x.data, x.anchor))
-            else:
-                out.append((x, attr.span))
-        return out
-    return [(v, attr.span)]
+def _targets(node: Node, res: NativeResource, staged: Staged) -> None:
+    items = staged.items("targets")
+    if not staged.spec.get("targets"):
+        node.attrs["targets"] = Attr([res.address], None)
+    elif items:
+        node.attrs["targets"] = Attr([_ref_text(x) for x, _ in items], items[0][1])
 
 
 def _ref_text(x: Any) -> str:
-    """A peer as text: a reference `aws_security_group.lb.id`, a name, or "?" when unknown."""
+    """A peer or target as text: a reference `aws_security_group.lb.id`, a name, "?" if unknown."""
     if x is UNKNOWN:
         return "?"
     return str(x)

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Speed and memory of transit-lint beside Checkov, measured in the same run (issue 11).
+
+Builds trees from the repository's own examples and fixtures (and the KICS corpus in ../shared
+when present) replicated to N, 2N and 4N files (or uses a real tree given with --tree), installs
+Checkov into a bench venv (bench/.venv-checkov) unless --skip-checkov, and prints:
+
+  whole tree:   transit-lint wall, Checkov wall (transit checks only), ratio (target >= 20x)
+  vs raw parse: transit-lint wall / raw parse time of the same files (target <= 3x)
+  one file:     pre-commit wall time, start-up included (target < 0.3 s)
+  memory:       peak RSS for the largest tree (target < 1 GB for 5,000 files)
+  linearity:    time and memory at 1x, 2x, 4x
+  repeat run:   unchanged tree from the cache (target < 1 s for 5,000 files)
+
+Benchmarks are not tests: they print figures, they do not assert.
+Usage: python bench/perf.py [--files 1250] [--tree DIR] [--skip-checkov] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+VENV = ROOT / "bench" / ".venv-checkov"
+PY = sys.executable
+SUFFIXES = (".tf", ".yaml", ".yml", ".json", ".conf")
+
+# Run the CLI in a child that reports its own peak RSS (ru_maxrss of the process itself).
+_MEASURE = (
+    "import resource, runpy, sys, time\n"
+    "sys.argv = ['transit-lint'] + sys.argv[1:]\n"
+    "t = time.perf_counter()\n"
+    "try:\n    runpy.run_module('transit_lint', run_name='__main__')\n"
+    "except SystemExit:\n    pass\n"
+    "print(f'@@ {time.perf_counter() - t} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+)
+
+
+def sources() -> list[Path]:
+    out = [p for p in sorted((ROOT / "fixtures").rglob("*")) if p.is_file() and p.suffix in SUFFIXES]
+    out += [p for p in sorted((ROOT / "examples").rglob("*")) if p.is_file() and p.suffix in SUFFIXES]
+    kics = SHARED / "peer-corpus" / "kics"
+    if kics.is_dir():
+        out += [p for p in sorted(kics.rglob("*")) if p.is_file() and p.suffix in SUFFIXES
+                and p.name.startswith(("positive", "negative")) and not p.name.endswith("_expected_result.json")]
+    return out
+
+
+def build_tree(dest: Path, n: int) -> int:
+    """n files: each source file copied into its own folder (a module of its own), repeated."""
+    src = sources()
+    count = 0
+    rep = 0
+    while count < n:
+        for i, p in enumerate(src):
+            if count >= n:
+                break
+            d = dest / f"r{rep}" / f"m{i}"
+            d.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, d / p.name)
+            count += 1
+        rep += 1
+    return count
+
+
+def tl(*args: str, cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS KB) of one transit-lint run."""
+    t = time.perf_counter()
+    p = subprocess.run([PY, "-c", _MEASURE, *args], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    rss = 0
+    for line in p.stderr.splitlines():
+        if line.startswith("@@ "):
+            rss = int(line.split()[2])
+    return wall, rss
+
+
+def raw_parse_seconds(tree: Path) -> float:
+    """tree-sitter for .tf, PyYAML's C composer for YAML, json for JSON: parse only, no model."""
+    code = (
+        "import sys, time, json, yaml\nfrom pathlib import Path\n"
+        "import tree_sitter_hcl\nfrom tree_sitter import Language, Parser\n"
+        "p = Parser(Language(tree_sitter_hcl.language()))\n"
+        "files = [f for f in Path(sys.argv[1]).rglob('*') if f.is_file()]\n"
+        "data = [(f.suffix, f.read_bytes()) for f in files]\n"
+        "t = time.perf_counter()\n"
+        "for sfx, b in data:\n"
+        "    if sfx == '.tf': p.parse(b)\n"
+        "    elif sfx in ('.yaml', '.yml'):\n"
+        "        try: list(yaml.compose_all(b, Loader=yaml.CSafeLoader))\n"
+        "        except Exception: pass\n"
+        "    elif sfx == '.json':\n"
+        "        try: json.loads(b)\n"
+        "        except Exception: pass\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    out = subprocess.run([PY, "-c", code, str(tree)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def checkov_seconds(tree: Path) -> float | None:
+    exe = VENV / "bin" / "checkov"
+    if not exe.exists():
+        print("installing checkov into bench/.venv-checkov (once) ...", flush=True)
+        subprocess.run([PY, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "checkov"], check=True)
+    checks = (ROOT / "bench" / "checkov_transit_checks.txt").read_text().strip()
+    t = time.perf_counter()
+    subprocess.run([str(exe), "-d", str(tree), "--framework", "terraform", "cloudformation", "kubernetes",
+                    "--check", checks, "--skip-download", "--compact", "--quiet", "-o", "json"],
+                   capture_output=True, text=True)
+    return time.perf_counter() - t
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=1250, help="files in the 1x tree (4x is 4 times that)")
+    ap.add_argument("--tree", type=Path, help="a real tree to measure instead of the built ones")
+    ap.add_argument("--skip-checkov", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="tl-bench-"))
+    try:
+        trees: list[tuple[str, Path, int]] = []
+        if a.tree:
+            trees.append(("real", a.tree.resolve(), sum(1 for p in a.tree.rglob("*") if p.is_file())))
+        else:
+            for mult in (1, 2, 4):
+                d = work / f"x{mult}"
+                trees.append((f"{mult}x", d, build_tree(d, a.files * mult)))
+        print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+        rows = []
+        for label, tree, n in trees:
+            walls, rsss = [], []
+            for _ in range(a.repeats):
+                w, r = tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=tree)
+                walls.append(w)
+                rsss.append(r)
+            raw = median([raw_parse_seconds(tree) for _ in range(a.repeats)])
+            tl(".", "--format", "json", "--output", os.devnull, cwd=tree)  # fill the cache
+            cached = median([tl(".", "--format", "json", "--output", os.devnull, cwd=tree)[0]
+                             for _ in range(a.repeats)])
+            shutil.rmtree(tree / ".transit-lint-cache", ignore_errors=True)
+            rows.append((label, n, median(walls), max(rsss), raw, cached))
+            print(f"{label:>4} {n:6} files: transit-lint {median(walls):6.2f}s  peak {max(rsss) / 1024:6.0f} MB  "
+                  f"raw parse {raw:5.2f}s (x{median(walls) / raw:.1f})  repeat (cache) {cached:5.2f}s", flush=True)
+        one = ROOT / "fixtures" / "TL101" / "bad.tf"
+        single = median([tl(str(one), "--no-cache", cwd=ROOT)[0] for _ in range(max(5, a.repeats))])
+        print(f"one file (pre-commit): {single:.3f}s wall, start-up included (target < 0.3 s)")
+        if len(rows) == 3:
+            t1, t4 = rows[0][2], rows[2][2]
+            m1, m4 = rows[0][3], rows[2][3]
+            print(f"linearity: time 4x/1x = {t4 / t1:.2f} (4.0 is linear); memory 4x/1x = {m4 / m1:.2f}")
+        if not a.skip_checkov:
+            label, tree, n = trees[0]
+            ck = checkov_seconds(tree)
+            if ck is not None:
+                mine = rows[0][2]
+                print(f"checkov on the {label} tree ({n} files, {len(checks_list())} transit checks): {ck:.1f}s; "
+                      f"transit-lint {mine:.2f}s; transit-lint is {ck / mine:.1f}x faster (target >= 20x)")
+        print(json.dumps({"rows": rows, "single_file_seconds": single}))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def checks_list() -> list[str]:
+    return (ROOT / "bench" / "checkov_transit_checks.txt").read_text().strip().split(",")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""CloudFormation derivations the mapping tables name but cannot express as rows.
+
+Registered with `@hook` when the front end loads (frontend.load imports this module). Each hook
+reads the resource's evaluated properties and sets canonical attributes, keeping the span of the
+property that decided the value (or None, so the finding points at the header).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .. import tls
+from ..model import Attr, NativeResource, Node
+from ..spans import Span
+from ..terraform.evaluate import Reference
+from ..tree import UNKNOWN, Value
+from ..normalize.mapping import hook
+from ..normalize.paths import resolve
+
+# a cipher name we cannot resolve but that names a broken primitive is reported as written
+_WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
+
+
+def _text(v: Value | None) -> str | None:
+    if v is None or v.data is UNKNOWN or isinstance(v.data, (dict, list, Reference)) or v.data is None:
+        return None
+    if isinstance(v.data, bool):
+        return "true" if v.data else "false"
+    return str(v.data)
+
+
+def _truth(v: Value) -> bool | None:
+    """CloudFormation booleans arrive as YAML booleans or as strings."""
+    if isinstance(v.data, bool):
+        return v.data
+    t = _text(v)
+    if t is None:
+        return None
+    return {"true": True, "false": False, "1": True, "0": False, "on": True, "off": False}.get(t.strip().lower())
+
+
+# ---- load balancers -------------------------------------------------------------------------------
+
+
+@hook("cfn_listener_default_protocol")
+def listener_default_protocol(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Without Protocol an ALB listener serves HTTP; a Gateway LB listener has no port either."""
+    if "protocol" not in node.attrs and "port" in node.attrs:
+        node.attrs["protocol"] = Attr("HTTP", None, "provider default")
+
+
+@hook("cfn_elb_policy_attributes")
+def elb_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A Classic ELB SSLNegotiationPolicyType policy: `Attributes: [{Name, Value}]`.
+
+    AWS accepts `true`/`false` values; an attribute listed with any other value is read as
+    enabled (listing it states the intent), and only an explicit `false` switches it off."""
+    protocols: list[tuple[str, Value]] = []
+    ciphers: list[str] = []
+    cipher_spans: list[Span] = []
+    unknown = False
+    for item in resolve(ctx, "Attributes"):
+        for attr in item.data if isinstance(item.data, list) else [item]:
+            name, value = attr.get("Name"), attr.get("Value")
+            if name is None or not isinstance(name.data, str):
+                unknown = unknown or (name is not None and name.data is UNKNOWN)
+                continue
+            if value is not None and value.data is UNKNOWN:
+                unknown = True
+                continue
+            if name.data == "Reference-Security-Policy":
+                if value is not None:
+                    node.attrs["tls.policy"] = Attr(value.data, name.anchor, value.origin)
+                    node.attrs["tls.policy_table"] = Attr("aws-elb-classic", None)
+                continue
+            enabled = value is None or _truth(value) is not False
+            if not enabled or name.data == "Server-Defined-Cipher-Order":
+                continue
+            if name.data.startswith("Protocol-"):
+                protocols.append((name.data, name))
+                continue
+            iana, _ = tls.parse_cipher_list([name.data], "auto")
+            if iana:
+                ciphers.append(iana[0])
+                cipher_spans.append(name.anchor)
+            elif _WEAK_NAME.search(name.data):
+                ciphers.append(name.data)
+                cipher_spans.append(name.anchor)
+    known = [(ver, v) for ver, v in ((tls.parse_version(n), v) for n, v in protocols) if ver is not None]
+    if known:
+        ver, v = min(known, key=lambda x: tls.version_rank(x[0]))
+        node.attrs["tls.min_version"] = Attr(ver, v.anchor, v.origin)
+    if ciphers:
+        node.attrs["tls.ciphers"] = Attr(ciphers, cipher_spans[0], None, item_spans=cipher_spans)
+    if "tls.policy" not in node.attrs and not known and not ciphers:
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, None)
+    elif unknown and "tls.policy" not in node.attrs:
+        # an attribute we cannot read may enable anything: what we read is not the whole policy
+        node.attrs.setdefault("tls.min_version", Attr(UNKNOWN, None))
+
+
+# ---- CloudFront -------------------------------------------------------------------------------------
+
+
+@hook("cfn_cloudfront_viewer_certificate")
+def cloudfront_viewer_certificate(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`ctx` is DistributionConfig. Without a ViewerCertificate, or without an ACM/IAM
+    certificate in it, CloudFront serves *.cloudfront.net, which allows TLSv1 (the shared
+    `cloudfront_default_certificate` hook then sets the floor)."""
+    vc = ctx.get("ViewerCertificate")
+    if vc is None:
+        node.attrs["cloudfront_default_certificate"] = Attr(True, None, "no ViewerCertificate")
+        return
+    if not vc.is_map():
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, vc.anchor)
+        return
+    default = vc.get("CloudFrontDefaultCertificate")
+    custom = [c for c in (vc.get("AcmCertificateArn"), vc.get("IamCertificateId")) if c is not None]
+    if default is not None and default.data is UNKNOWN:
+        node.attrs["tls.min_version"] = Attr(UNKNOWN, default.anchor)
+        return
+    if default is not None and _truth(default) is True:
+        node.attrs["cloudfront_default_certificate"] = Attr(True, default.anchor, default.origin)
+        return
+    if not custom:
+        node.attrs["cloudfront_default_certificate"] = Attr(True, vc.anchor, "no AcmCertificateArn or IamCertificateId")
+        return
+    mpv = vc.get("MinimumProtocolVersion")
+    if mpv is None:
+        # with your own certificate and no minimum, CloudFront accepts TLSv1
+        node.attrs["tls.policy"] = Attr("TLSv1", vc.anchor, "provider default")
+    else:
+        node.attrs["tls.policy"] = Attr(mpv.data, mpv.anchor, mpv.origin)
+
+
+@hook("cfn_cloudfront_match_viewer")
+def cloudfront_match_viewer(node: Node, res: NativeResource, ctx: Value) -> None:
+    """match-viewer is HTTPS to the origin only when every viewer must use HTTPS."""
+    policy = node.get("origin_protocol_policy")
+    if policy is None or policy.value != "match-viewer":
+        return
+    viewer = [v.data for v in resolve(res.body, "DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy")
+              + resolve(res.body, "DistributionConfig.CacheBehaviors.ViewerProtocolPolicy")]
+    if viewer and all(isinstance(v, str) and v.lower() == "https-only" for v in viewer):
+        node.attrs["protocol"] = Attr("HTTPS", policy.span)
+    elif any(v is UNKNOWN for v in viewer):
+        node.attrs["protocol"] = Attr(UNKNOWN, policy.span)
+
+
+# ---- data services --------------------------------------------------------------------------------
+
+
+@hook("cfn_transit_encryption_mode")
+def transit_encryption_mode(node: Node, res: NativeResource, ctx: Value) -> None:
+    """ElastiCache `TransitEncryptionMode: preferred` still accepts plaintext clients."""
+    req, mode = node.get("tls.required"), node.get("transit_encryption_mode")
+    if req is not None and req.value is True and mode is not None:
+        if mode.value == "preferred":
+            node.attrs["tls.required"] = Attr(False, mode.span, mode.origin)
+        elif mode.value is UNKNOWN:
+            node.attrs["tls.required"] = Attr(UNKNOWN, mode.span)
+
+
+@hook("cfn_msk_transit")
+def msk_transit(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Clients and brokers (ClientBroker) and brokers among themselves (InCluster)."""
+    cb, ic = node.get("client_broker"), node.get("in_cluster")
+    if cb is not None and isinstance(cb.value, str) and cb.value in ("PLAINTEXT", "TLS_PLAINTEXT"):
+        node.attrs["tls.required"] = Attr(False, cb.span, cb.origin)
+    elif ic is not None and ic.value is False:
+        node.attrs["tls.required"] = Attr(False, ic.span, ic.origin)
+    elif any(a is not None and not isinstance(a.value, (str, bool)) for a in (cb, ic)):
+        span = next(a.span for a in (cb, ic) if a is not None and not isinstance(a.value, (str, bool)))
+        node.attrs["tls.required"] = Attr(UNKNOWN, span)
+    else:
+        node.attrs["tls.required"] = Attr(True, cb.span if cb is not None else None)
+
+
+@hook("cfn_efs_volume_header")
+def efs_volume_header(node: Node, res: NativeResource, ctx: Value) -> None:
+    """TransitEncryption absent: point at the EFSVolumeConfiguration that lacks it."""
+    req = node.get("tls.required")
+    efs = ctx.get("EFSVolumeConfiguration")
+    if req is not None and req.value is False and req.span is None and efs is not None:
+        node.attrs["tls.required"] = Attr(False, efs.anchor, "TransitEncryption defaults to DISABLED")
+
+
+@hook("cfn_emr_security_configuration")
+def emr_security_configuration(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`SecurityConfiguration` is a map or a JSON string; EnableInTransitEncryption defaults off."""
+    sc = res.body.get("SecurityConfiguration")
+    if sc is None:
+        node.attrs["tls.required"] = Attr(False, None)
+        return
+    if isinstance(sc.data, str):
+        try:
+            plain: Any = json.loads(sc.data)
+        except ValueError:
+            node.attrs["tls.required"] = Attr(UNKNOWN, sc.anchor)
+            return
+        enc = plain.get("EncryptionConfiguration") if isinstance(plain, dict) else None
+        flag = enc.get("EnableInTransitEncryption") if isinstance(enc, dict) else None
+        value = _truth(Value(flag, sc.anchor)) if flag is not None else False
+        node.attrs["tls.required"] = Attr(UNKNOWN if value is None else value, sc.anchor)
+        return
+    if not sc.is_map():
+        node.attrs["tls.required"] = Attr(UNKNOWN, sc.anchor)
+        return
+    enc = sc.get("EncryptionConfiguration")
+    flag = enc.get("EnableInTransitEncryption") if enc is not None else None
+    if flag is None:
+        node.attrs["tls.required"] = Attr(False, (enc or sc).anchor, "EnableInTransitEncryption defaults to false")
+        return
+    value = _truth(flag)
+    node.attrs["tls.required"] = Attr(UNKNOWN if value is None else value, flag.anchor, flag.origin)
+
+
+@hook("cfn_emr_cluster")
+def emr_cluster(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A cluster without a security configuration has no in-transit encryption; with one, the
+    configuration is judged on its own resource."""
+    if "security_configuration" not in node.attrs:
+        node.attrs["tls.required"] = Attr(False, None, "no SecurityConfiguration")
+
+
+# parameter -> (values that refuse plaintext clients, values that accept them)
+_TLS_PARAMETERS: dict[str, tuple[set[str], set[str]]] = {
+    "rds.force_ssl": ({"1", "true", "on"}, {"0", "false", "off"}),
+    "require_secure_transport": ({"1", "on", "true"}, {"0", "off", "false"}),
+    "tls": ({"enabled", "tls1.2+", "tls1.3+", "fips-140-3"}, {"disabled"}),
+    "neptune_enforce_ssl": ({"1", "true"}, {"0", "false"}),
+}
+
+
+@hook("cfn_parameter_group_tls")
+def parameter_group_tls(node: Node, res: NativeResource, ctx: Value) -> None:
+    """RDS/Aurora, DocumentDB and Neptune parameter groups: judged when they set the parameter."""
+    params = res.body.get("Parameters")
+    if params is None or not params.is_map():
+        return
+    verdicts: list[Attr] = []
+    for name, (good, bad) in _TLS_PARAMETERS.items():
+        v = params.get(name)
+        if v is None:
+            continue
+        t = _text(v)
+        if t is None:
+            verdicts.append(Attr(UNKNOWN, v.anchor))
+        elif t.strip().lower() in bad:
+            verdicts.append(Attr(False, v.anchor, v.origin))
+        elif t.strip().lower() in good:
+            verdicts.append(Attr(True, v.anchor, v.origin))
+    if verdicts:
+        node.attrs["tls.required"] = next((a for a in verdicts if a.value is False), None) or \
+            next((a for a in verdicts if a.value is UNKNOWN), verdicts[0])
+
+
+@hook("cfn_transfer_protocols")
+def transfer_protocols(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Transfer Family: `Protocols` (default SFTP); FTP is plaintext on port 21."""
+    protos = res.body.get("Protocols")
+    if protos is None:
+        return
+    items = protos.data if isinstance(protos.data, list) else [protos]
+    ftp = next((p for p in items if isinstance(p.data, str) and p.data.upper() == "FTP"), None)
+    if ftp is not None:
+        node.attrs["protocol"] = Attr("FTP", ftp.anchor, ftp.origin)
+        node.attrs["port"] = Attr(21, None)
+        node.attrs["tls.enabled"] = Attr(False, ftp.anchor, ftp.origin)
+        node.attrs["plaintext"] = Attr(True, ftp.anchor, ftp.origin)
+    elif protos.data is UNKNOWN or any(not isinstance(p.data, str) for p in items):
+        node.attrs["plaintext"] = Attr(UNKNOWN, protos.anchor)
+
+
+# ---- resource policies (TL120) ---------------------------------------------------------------------
+
+# service -> actions whose denial over plaintext keeps data off plaintext connections
+_COVERING_ACTIONS = {
+    "AWS::S3::Bucket": {"*", "s3:*"},
+    "AWS::SQS::Queue": {"*", "sqs:*"},
+    "AWS::SNS::Topic": {"*", "sns:*", "sns:publish"},
+}
+
+
+@hook("cfn_secure_transport")
+def secure_transport(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`secure_transport_enforced`: an attached policy denies every principal every action
+    when `aws:SecureTransport` is false. A bucket without a policy is judged (false); a queue or
+    topic only when a policy is attached."""
+    attached: list[dict[str, Any]] = res.meta.get("attached_policies", [])
+    if not attached:
+        if res.meta.get("policy_target_unknown"):
+            node.attrs["secure_transport_enforced"] = Attr(UNKNOWN, None)
+        elif res.type == "AWS::S3::Bucket":
+            node.attrs["secure_transport_enforced"] = Attr(False, None, "no bucket policy")
+        return
+    verdicts = [(p, denies_plaintext(p["document"], _COVERING_ACTIONS[res.type])) for p in attached]
+    yes = next((p for p, v in verdicts if v is True), None)
+    if yes is not None:
+        node.attrs["secure_transport_enforced"] = Attr(True, yes["span"])
+    elif any(v is None for _, v in verdicts) or res.meta.get("policy_target_unknown"):
+        node.attrs["secure_transport_enforced"] = Attr(UNKNOWN, attached[0]["span"])
+    else:
+        node.attrs["secure_transport_enforced"] = Attr(False, attached[0]["span"], f"policy {attached[0]['policy']}")
+
+
+def denies_plaintext(doc: Value, actions: set[str]) -> bool | None:
+    """True: a statement denies everyone the covering actions when aws:SecureTransport is
+    false; False: no statement does; None: the policy is not fully known."""
+    if doc.data is UNKNOWN or isinstance(doc.data, Reference):
+        return None
+    if isinstance(doc.data, str):
+        try:
+            doc = _from_plain(json.loads(doc.data), doc.span)
+        except ValueError:
+            return None
+    stmts = doc.get("Statement")
+    if stmts is None:
+        return False
+    unknown = stmts.data is UNKNOWN
+    for s in stmts.data if isinstance(stmts.data, list) else [stmts]:
+        verdict = _statement_denies(s, actions)
+        if verdict is True:
+            return True
+        unknown = unknown or verdict is None
+    return None if unknown else False
+
+
+def _statement_denies(s: Value, actions: set[str]) -> bool | None:
+    if not s.is_map():
+        return None if s.data is UNKNOWN else False
+    effect, action, principal, cond = (s.get(k) for k in ("Effect", "Action", "Principal", "Condition"))
+    # decide "no" on what is known before giving up on what is not
+    for part in (effect, action):
+        if part is not None and not is_plain_known(part):
+            return None
+    if effect is None or str(effect.data).lower() != "deny" or action is None or cond is None:
+        return False
+    acts = {str(a).lower() for a in _as_list(action.plain())}
+    if not acts & actions:
+        return False
+    if not is_plain_known(cond) or (principal is not None and not is_plain_known(principal)):
+        return None
+    p = principal.plain() if principal is not None else None
+    everyone = p == "*" or (isinstance(p, dict) and set(_as_list(p.get("AWS"))) == {"*"})
+    if not everyone:
+        return False
+    tests_by_op = cond.plain()
+    for op, tests in (tests_by_op.items() if isinstance(tests_by_op, dict) else ()):
+        if str(op).lower() not in ("bool", "boolifexists") or not isinstance(tests, dict):
+            continue
+        for key, val in tests.items():
+            if str(key).lower() == "aws:securetransport" and any(
+                    str(x).lower() == "false" for x in _as_list(val)):
+                return True
+    return False
+
+
+def is_plain_known(v: Value) -> bool:
+    d = v.data
+    if d is UNKNOWN or isinstance(d, Reference):
+        return False
+    if isinstance(d, dict):
+        return all(is_plain_known(x) for x in d.values())
+    if isinstance(d, list):
+        return all(is_plain_known(x) for x in d)
+    return True
+
+
+def _as_list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else [x]
+
+
+def _from_plain(x: Any, span: Span) -> Value:
+    if isinstance(x, dict):
+        return Value({str(k): _from_plain(v, span) for k, v in x.items()}, span)
+    if isinstance(x, list):
+        return Value([_from_plain(v, span) for v in x], span)
+    return Value(x, span)
