@@ -93,7 +93,8 @@ def test_examples_execute(rid: str, index: int, which: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tl-example-"))
     try:
         (tmp / f"example{EXT[ex['format']]}").write_text(ex[which])
-        result = run(RunOptions(paths=[str(tmp)], select=[rid], base=tmp))
+        profile = read_markers(ex[which], "example").profile or "baseline"
+        result = run(RunOptions(paths=[str(tmp)], select=[rid], base=tmp, profile=profile))
         hits = [f for f in result.findings if f.rule_id == rid]
         assert not result.errors, [e.message for e in result.errors]
         if which == "bad":

@@ -1,5 +1,8 @@
 """Connection-string parsing and classification (transit_lint.connstrings)."""
 
+# The tables below keep one case per line, which reads better than wrapped tuples.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import json
@@ -28,6 +31,7 @@ VER = TlsMode.VERIFIED
 UNK = TlsMode.UNKNOWN
 
 # (input, technology, tls_mode, host, port)
+# fmt: off
 CASES: list[tuple[str, str, TlsMode, str | None, int | None]] = [
     # --- PostgreSQL URIs (libpq reading)
     ("postgres://app:pw@db.internal:5432/app", "postgresql", OPP, "db.internal", 5432),
@@ -153,11 +157,11 @@ CASES: list[tuple[str, str, TlsMode, str | None, int | None]] = [
     (
         "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCPS)(HOST=db)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=s)))",
         "oracle", NOHOST, "db", 2484,
-    ),  # fmt: skip
+    ),
     (
         "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCPS)(HOST=db)(PORT=2484))(SECURITY=(SSL_SERVER_DN_MATCH=TRUE)))",
         "oracle", VER, "db", 2484,
-    ),  # fmt: skip
+    ),
     ("(DESCRIPTION = (ADDRESS = (PROTOCOL = TCP)(HOST = db)(PORT = 1521)))", "oracle", PLAIN, "db", 1521),
     ("jdbc:oracle:thin:@mydb_high", "oracle", UNK, None, 1521),
     ("tcps://db:2484/svc", "oracle", VER, "db", 2484),
@@ -246,6 +250,7 @@ CASES: list[tuple[str, str, TlsMode, str | None, int | None]] = [
     ("https://medium.com/@someone/post", "http", VER, "medium.com", 443),
     ("ws://chat.internal/socket", "http", PLAIN, "chat.internal", 80),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("text", "technology", "mode", "host", "port"), CASES, ids=[c[0][:60] for c in CASES])
@@ -374,7 +379,12 @@ def test_parse_offsets_skip_surrounding_whitespace() -> None:
         ({"security.protocol": "SSL", "enable.ssl.certificate.verification": "false"}, UNV, None, 9092),
         ({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_BOOTSTRAP_SERVERS": "k:9093"}, VER, "k", 9093),
         ({"security_protocol": "SSL", "ssl_check_hostname": "False"}, NOHOST, None, 9092),
-        ({"spring.kafka.bootstrap-servers": "k:9092", "spring.kafka.properties.security.protocol": "SSL"}, VER, "k", 9092),
+        (
+            {"spring.kafka.bootstrap-servers": "k:9092", "spring.kafka.properties.security.protocol": "SSL"},
+            VER,
+            "k",
+            9092,
+        ),
         ({"security.protocol": "${KAFKA_PROTOCOL}"}, UNK, None, 9092),
         ({"security.protocol": "SSL", "bootstrap.servers": "${BROKERS}"}, VER, "${BROKERS}", 9092),
         ({"bootstrap.servers": "SASL_SSL://b1:9094", "security.protocol": "SASL_SSL"}, VER, "b1", 9094),
@@ -440,7 +450,7 @@ def test_find_all_json_blob() -> None:
 
 def test_find_all_shell_command_line() -> None:
     command = (
-        'psql "host=db.internal port=5432 dbname=app user=ro sslmode=disable" -c \'select 1\' && '
+        "psql \"host=db.internal port=5432 dbname=app user=ro sslmode=disable\" -c 'select 1' && "
         "curl -s http://api.internal:8080/health; "
         "java -Dspring.datasource.url=jdbc:mysql://mysql:3306/app?useSSL=false -jar app.jar "
         "--broker=amqp://guest:guest@rabbit:5672/ DSN='u:p@tcp(mysql:3306)/db?tls=skip-verify' "
@@ -557,9 +567,7 @@ _FRAGMENTS = [
 _TEXT = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=_ALPHABET, max_size=120),
-    st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(alphabet=_ALPHABET, max_size=8)), max_size=25).map(
-        "".join
-    ),
+    st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(alphabet=_ALPHABET, max_size=8)), max_size=25).map("".join),
 )
 
 

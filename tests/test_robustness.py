@@ -66,7 +66,7 @@ def test_hostile_tree(tmp_path: Path) -> None:
          "import resource, sys\n"
          "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
          "from transit_lint.cli import main\nsys.argv[0] = 'transit-lint'\nmain()",
-         ".", "--format", "json", "--max-file-size", "1000000"],
+         ".", "--format", "json", "--max-file-size", "1000000", "--no-cache"],
         cwd=root, capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 2, proc.stderr[-2000:]
@@ -86,9 +86,8 @@ def test_hostile_tree(tmp_path: Path) -> None:
         assert expected in found
     assert not any("outside" in f[0] or "escape" in f[0] or "linked" in f[0] for f in found)
     assert elapsed < 60
-    # nothing written anywhere but the (absent) report and cache
-    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_symlink()
-             and ".transit-lint-cache" not in p.parts}
+    # with --no-cache nothing at all is written (the report goes to stdout)
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_symlink()}
     assert {p: m for p, m in after.items() if p in before} == {p: m for p, m in before.items() if p in after}
     assert set(after) - set(before) == set()
     assert outside.exists()
@@ -102,3 +101,24 @@ def test_memory_bound_on_hostile_tree(tmp_path: Path) -> None:
     run(RunOptions(paths=[str(root)], base=root, max_file_size=1_000_000))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert peak_mb < 1024
+
+
+def test_cache_is_the_only_thing_written_and_is_gitignored(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(BAD_LISTENER)
+    args = [sys.executable, "-m", "transit_lint", ".", "--format", "json"]
+    first = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    entries = sorted(p.name for p in tmp_path.iterdir())
+    assert entries == [".transit-lint-cache", "main.tf"]
+    assert (tmp_path / ".transit-lint-cache" / ".gitignore").read_text().strip().endswith("*")
+    second = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    strip = lambda out: {k: v for k, v in json.loads(out)["summary"].items() if k != "elapsed_seconds"}  # noqa: E731
+    assert first.returncode == second.returncode == 1
+    assert json.loads(first.stdout)["findings"] == json.loads(second.stdout)["findings"]
+    assert strip(first.stdout) == strip(second.stdout)
+    # a tampered cache entry is ignored, never trusted
+    for entry in (tmp_path / ".transit-lint-cache").rglob("*.json"):
+        doc = json.loads(entry.read_text())
+        doc["data"] = doc["data"].replace("TL101", "TL999")
+        entry.write_text(json.dumps(doc))
+    third = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert [f["rule_id"] for f in json.loads(third.stdout)["findings"]] == ["TL101"]

@@ -107,8 +107,8 @@ def elb_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
 @hook("cfn_cloudfront_viewer_certificate")
 def cloudfront_viewer_certificate(node: Node, res: NativeResource, ctx: Value) -> None:
     """`ctx` is DistributionConfig. Without a ViewerCertificate, or without an ACM/IAM
-    certificate in it, CloudFront serves *.cloudfront.net, which allows TLSv1 (the shared
-    `cloudfront_default_certificate` hook then sets the floor)."""
+    certificate in it, CloudFront serves *.cloudfront.net, which allows TLSv1 whatever
+    MinimumProtocolVersion says (the shared `cloudfront_default_certificate` hook sets that floor)."""
     vc = ctx.get("ViewerCertificate")
     if vc is None:
         node.attrs["cloudfront_default_certificate"] = Attr(True, None, "no ViewerCertificate")
@@ -121,12 +121,12 @@ def cloudfront_viewer_certificate(node: Node, res: NativeResource, ctx: Value) -
     if default is not None and default.data is UNKNOWN:
         node.attrs["tls.min_version"] = Attr(UNKNOWN, default.anchor)
         return
-    if default is not None and _truth(default) is True:
-        node.attrs["cloudfront_default_certificate"] = Attr(True, default.anchor, default.origin)
-        return
     if not custom:
-        node.attrs["cloudfront_default_certificate"] = Attr(True, vc.anchor, "no AcmCertificateArn or IamCertificateId")
+        span = default.anchor if default is not None and _truth(default) is True else vc.anchor
+        node.attrs["cloudfront_default_certificate"] = Attr(True, span, "no AcmCertificateArn or IamCertificateId")
         return
+    # a custom certificate together with CloudFrontDefaultCertificate: true is rejected at deploy
+    # time; the certificate and minimum the author wrote out are judged
     mpv = vc.get("MinimumProtocolVersion")
     if mpv is None:
         # with your own certificate and no minimum, CloudFront accepts TLSv1

@@ -214,6 +214,11 @@ def _target(t: Value, types: tuple[str, ...], resources: list[NativeResource],
         r = by_id.get(d.address)
         return r if r is not None and r.type in types else False
     if isinstance(d, str):
+        # a literal logical id stands for the reference its author meant (templates converted
+        # from YAML often lose the `!Ref`); otherwise a literal is matched against the names
+        r0 = by_id.get(d)
+        if r0 is not None and r0.type in types:
+            return r0
         for r in resources:
             name = r.body.get(NAME_PROPERTY.get(r.type, ""))
             if r.type in types and name is not None and isinstance(name.data, str) and name.data and (

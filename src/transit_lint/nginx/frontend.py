@@ -66,14 +66,17 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     trees: list[tuple[ParsedFile, list[Directive], bool]] = []
     for pf in mains:
         trees.append((pf, project.expand(pf.directives, pf.path.parent, (), (pf.path,)), True))
+    # which of the other files does another one include? (a dry run: its notes are dropped)
+    kept_notes = list(project.notes)
     for pf in others:
-        if pf.path in project.included:
-            continue
-        trees.append((pf, project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
+        if pf.path not in project.included:
+            project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,))
+    project.notes = kept_notes
+    for pf in others:
+        if pf.path not in project.included:
+            trees.append((pf, project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
     builder = Builder(version)
     for pf, tree, main in trees:
-        if pf.path in project.included and not main:
-            continue  # included by a file expanded after it: judged in that context
         if main:
             builder.main(tree)
         elif any(d.name == "server" for d in flatten(tree)):
