@@ -29,7 +29,7 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
-    from .config import Config, RepoPaths
+    from .config import Config, IgnoreRules, RepoPaths
     from .engine import RunOptions, RunResult
     from .findings import Severity
     from .policy.loader import Catalog
@@ -194,9 +194,9 @@ def lint(
         stdin_text = sys.stdin.read()
         result = _run_stdin(opts, stdin_name, stdin_text)
     else:
-        opts.paths = _skip_ignored(_tfvars_to_module(scan), cfg, _split(exclude) or [],
-                                   use_gitignore=cfg.respect_gitignore and not no_gitignore)
-        result = _run(opts)
+        rules = _ignore_rules(scan, cfg, _split(exclude) or [], use_gitignore=cfg.respect_gitignore and not no_gitignore)
+        opts.paths = _skip_ignored(_tfvars_to_module(scan), rules)
+        result = _drop_ignored(_run(opts), rules, named=opts.paths)
     _override_severities(result, settings.severity)
 
     extra_lines: list[str] = []
@@ -308,8 +308,8 @@ def _override_severities(result: RunResult, overrides: dict[str, Severity]) -> N
                 f.severity = overrides[f.rule_id]
 
 
-def _skip_ignored(scan: list[str], cfg: Config, cli_excludes: list[str], use_gitignore: bool) -> list[str]:
-    from .config import IgnoreRules, common_start, expand_paths, find_repo_root
+def _ignore_rules(scan: list[str], cfg: Config, cli_excludes: list[str], use_gitignore: bool) -> IgnoreRules:
+    from .config import IgnoreRules, common_start, find_repo_root
 
     excludes: list[tuple[Path, list[str]]] = []
     if cfg.exclude and cfg.directory is not None:
@@ -317,7 +317,34 @@ def _skip_ignored(scan: list[str], cfg: Config, cli_excludes: list[str], use_git
     if cli_excludes:
         excludes.append((Path.cwd(), cli_excludes))
     repo = find_repo_root(common_start(scan)) if use_gitignore else None
-    return expand_paths(scan, IgnoreRules(repo, excludes))
+    return IgnoreRules(repo, excludes)
+
+
+def _skip_ignored(scan: list[str], rules: IgnoreRules) -> list[str]:
+    from .config import expand_paths
+
+    return expand_paths(scan, rules)
+
+
+def _drop_ignored(result: RunResult, rules: IgnoreRules, named: list[str]) -> RunResult:
+    """Terraform reads a whole module directory, ignored files included (Terraform would too):
+    they count as context, but what they contain is not reported."""
+    if not rules.active:
+        return result
+    from dataclasses import replace
+
+    base = Path.cwd()
+    keep_named = {os.path.normpath(os.path.abspath(n)) for n in named}
+    verdict: dict[str, bool] = {}
+
+    def shown(path: str) -> bool:
+        if path not in verdict:
+            full = os.path.normpath(base / path)
+            verdict[path] = full in keep_named or not rules.ignored(Path(full), False)
+        return verdict[path]
+
+    return replace(result, findings=[f for f in result.findings if shown(f.path)],
+                   errors=[e for e in result.errors if shown(e.path)])
 
 
 def _tfvars_to_module(paths: list[str]) -> list[str]:

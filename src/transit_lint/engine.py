@@ -13,6 +13,7 @@ from .findings import Finding, parse_error
 from .frontends import FrontendResult, LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
+from .shards import Shard, lint_shards, shard_terraform
 from .spans import Span
 
 
@@ -27,6 +28,7 @@ class RunOptions:
     max_file_size: int = DEFAULT_MAX_BYTES
     options: dict[str, object] = field(default_factory=dict)  # format options (var_files, nginx_version, ...)
     cache: bool = False  # the CLI turns it on (--no-cache turns it off); library calls opt in
+    jobs: int | None = None  # worker processes for large Terraform trees; None = one per core
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
 
 
@@ -55,9 +57,6 @@ class RunResult:
 
 
 def run(opts: RunOptions) -> RunResult:
-    from .graph import build_graph
-    from .normalize import normalize_all
-    from .policy.evaluate import evaluate
     from .policy.loader import load_catalog
     from .policy.suppress import apply as apply_suppressions
     from .posture import posture
@@ -109,24 +108,32 @@ def run(opts: RunOptions) -> RunResult:
         else:
             skipped.append((rel, "not an infrastructure file"))
 
+    shards: list[Shard] = []
+    for fmt, files in by_format.items():
+        if frontend_module(fmt) is None:
+            continue
+        if fmt == "terraform":
+            shards.extend(Shard(fmt, group) for group in shard_terraform(files))
+        else:
+            shards.append(Shard(fmt, files))
+    outs = lint_shards(shards, ctx, opts.profile, [p.id for p in policies], opts.jobs)
+
+    findings: list[Finding] = []
     comments: dict[str, list[tuple[int, str]]] = {}
     notes: list[str] = []
-    for fmt, files in by_format.items():
-        mod = frontend_module(fmt)
-        if mod is None:
-            continue
-        res: FrontendResult = mod.load(files, ctx)
-        errors.extend(res.errors)
-        files_parsed += res.files_parsed
-        comments.update(res.comments)
-        notes.extend(res.notes)
-        nodes.extend(normalize_all(res.resources, fmt))
-
-    graph = build_graph(nodes)
-    nodes_by_kind: dict[str, list[Node]] = {}
-    for n in nodes:
-        nodes_by_kind.setdefault(n.kind, []).append(n)
-    findings, ev = evaluate(policies, nodes_by_kind, profile, graph)
+    unknown_sites: list[tuple[str, str, str, Span]] = []
+    edges = 0
+    for out in outs:
+        findings.extend(out.findings)
+        errors.extend(out.errors)
+        files_parsed += out.files_parsed
+        comments.update(out.comments)
+        notes.extend(out.notes)
+        nodes.extend(out.nodes)
+        unknown_sites.extend(out.unknown_sites)
+        edges += out.edges
+    notes = sorted(set(notes))
+    unknown_sites.sort(key=lambda u: (u[1], u[3].line, u[0], u[2]))
 
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
@@ -148,10 +155,10 @@ def run(opts: RunOptions) -> RunResult:
         files_parsed=files_parsed,
         files_skipped=len(skipped),
         skipped=skipped,
-        unknown=ev.unknown_count,
-        unknown_sites=list(ev.unknown_sites),
+        unknown=len(unknown_sites),
+        unknown_sites=unknown_sites,
         nodes=nodes,
-        edges=graph.edge_count(),
+        edges=edges,
         elapsed=time.perf_counter() - t0,
         profile=profile.name,
         policies=[p.id for p in policies],

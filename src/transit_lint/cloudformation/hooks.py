@@ -152,41 +152,6 @@ def cloudfront_match_viewer(node: Node, res: NativeResource, ctx: Value) -> None
 # ---- data services --------------------------------------------------------------------------------
 
 
-@hook("cfn_transit_encryption_mode")
-def transit_encryption_mode(node: Node, res: NativeResource, ctx: Value) -> None:
-    """ElastiCache `TransitEncryptionMode: preferred` still accepts plaintext clients."""
-    req, mode = node.get("tls.required"), node.get("transit_encryption_mode")
-    if req is not None and req.value is True and mode is not None:
-        if mode.value == "preferred":
-            node.attrs["tls.required"] = Attr(False, mode.span, mode.origin)
-        elif mode.value is UNKNOWN:
-            node.attrs["tls.required"] = Attr(UNKNOWN, mode.span)
-
-
-@hook("cfn_msk_transit")
-def msk_transit(node: Node, res: NativeResource, ctx: Value) -> None:
-    """Clients and brokers (ClientBroker) and brokers among themselves (InCluster)."""
-    cb, ic = node.get("client_broker"), node.get("in_cluster")
-    if cb is not None and isinstance(cb.value, str) and cb.value in ("PLAINTEXT", "TLS_PLAINTEXT"):
-        node.attrs["tls.required"] = Attr(False, cb.span, cb.origin)
-    elif ic is not None and ic.value is False:
-        node.attrs["tls.required"] = Attr(False, ic.span, ic.origin)
-    elif any(a is not None and not isinstance(a.value, (str, bool)) for a in (cb, ic)):
-        span = next(a.span for a in (cb, ic) if a is not None and not isinstance(a.value, (str, bool)))
-        node.attrs["tls.required"] = Attr(UNKNOWN, span)
-    else:
-        node.attrs["tls.required"] = Attr(True, cb.span if cb is not None else None)
-
-
-@hook("cfn_efs_volume_header")
-def efs_volume_header(node: Node, res: NativeResource, ctx: Value) -> None:
-    """TransitEncryption absent: point at the EFSVolumeConfiguration that lacks it."""
-    req = node.get("tls.required")
-    efs = ctx.get("EFSVolumeConfiguration")
-    if req is not None and req.value is False and req.span is None and efs is not None:
-        node.attrs["tls.required"] = Attr(False, efs.anchor, "TransitEncryption defaults to DISABLED")
-
-
 @hook("cfn_emr_security_configuration")
 def emr_security_configuration(node: Node, res: NativeResource, ctx: Value) -> None:
     """`SecurityConfiguration` is a map or a JSON string; EnableInTransitEncryption defaults off."""
@@ -225,53 +190,49 @@ def emr_cluster(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["tls.required"] = Attr(False, None, "no SecurityConfiguration")
 
 
-# parameter -> (values that refuse plaintext clients, values that accept them)
-_TLS_PARAMETERS: dict[str, tuple[set[str], set[str]]] = {
-    "rds.force_ssl": ({"1", "true", "on"}, {"0", "false", "off"}),
-    "require_secure_transport": ({"1", "on", "true"}, {"0", "off", "false"}),
-    "tls": ({"enabled", "tls1.2+", "tls1.3+", "fips-140-3"}, {"disabled"}),
-    "neptune_enforce_ssl": ({"1", "true"}, {"0", "false"}),
-}
+# RDS/Aurora parameters the shared rds_parameter_group hook reads (as `param.<name>`)
+_RDS_PARAMETERS = ("rds.force_ssl", "require_secure_transport", "db2comm", "ssl_min_protocol_version", "tls_version")
+_DOCDB_TLS = {"disabled": False, "enabled": True, "fips-140-3": True, "tls1.2+": True, "tls1.3+": True}
+_NEPTUNE_SSL = {"1": True, "true": True, "0": False, "false": False}
 
 
-@hook("cfn_parameter_group_tls")
-def parameter_group_tls(node: Node, res: NativeResource, ctx: Value) -> None:
-    """RDS/Aurora, DocumentDB and Neptune parameter groups: judged when they set the parameter."""
+@hook("cfn_db_parameters")
+def db_parameters(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`Parameters` is a map whose keys contain dots (`rds.force_ssl`), which table paths cannot
+    name. RDS/Aurora: copy them out for the shared `rds_parameter_group` hook. DocumentDB `tls`
+    (default enabled) and Neptune `neptune_enforce_ssl` (default 1) decide `tls.required` here."""
     params = res.body.get("Parameters")
-    if params is None or not params.is_map():
+    if params is not None and params.data is UNKNOWN:
+        node.attrs["tls.required"] = Attr(UNKNOWN, params.anchor)
         return
-    verdicts: list[Attr] = []
-    for name, (good, bad) in _TLS_PARAMETERS.items():
-        v = params.get(name)
-        if v is None:
-            continue
-        t = _text(v)
-        if t is None:
-            verdicts.append(Attr(UNKNOWN, v.anchor))
-        elif t.strip().lower() in bad:
-            verdicts.append(Attr(False, v.anchor, v.origin))
-        elif t.strip().lower() in good:
-            verdicts.append(Attr(True, v.anchor, v.origin))
-    if verdicts:
-        node.attrs["tls.required"] = next((a for a in verdicts if a.value is False), None) or \
-            next((a for a in verdicts if a.value is UNKNOWN), verdicts[0])
+    found: dict[str, Value] = dict(params.items()) if params is not None else {}
+    if res.type.startswith("AWS::RDS::"):
+        for name in _RDS_PARAMETERS:
+            if name in found:
+                v = found[name]
+                value = v.data if not isinstance(v.data, (dict, list, Reference)) else UNKNOWN
+                node.attrs[f"param.{name}"] = Attr(value, v.anchor, v.origin)
+        return
+    name, table = ("tls", _DOCDB_TLS) if res.type.startswith("AWS::DocDB::") else ("neptune_enforce_ssl", _NEPTUNE_SSL)
+    v = found.get(name)
+    if v is None:
+        node.attrs["tls.required"] = Attr(True, None, "engine default")
+        return
+    t = _text(v)
+    verdict = table.get(t.strip().lower()) if t is not None else None
+    node.attrs["tls.required"] = Attr(UNKNOWN if verdict is None else verdict, v.anchor, v.origin)
+    if name == "tls" and t is not None and t.strip().lower() in ("tls1.2+", "tls1.3+"):
+        node.attrs["tls.min_version"] = Attr(t.strip()[3:6], v.anchor, v.origin)
 
 
-@hook("cfn_transfer_protocols")
-def transfer_protocols(node: Node, res: NativeResource, ctx: Value) -> None:
-    """Transfer Family: `Protocols` (default SFTP); FTP is plaintext on port 21."""
-    protos = res.body.get("Protocols")
-    if protos is None:
-        return
-    items = protos.data if isinstance(protos.data, list) else [protos]
-    ftp = next((p for p in items if isinstance(p.data, str) and p.data.upper() == "FTP"), None)
-    if ftp is not None:
-        node.attrs["protocol"] = Attr("FTP", ftp.anchor, ftp.origin)
-        node.attrs["port"] = Attr(21, None)
-        node.attrs["tls.enabled"] = Attr(False, ftp.anchor, ftp.origin)
-        node.attrs["plaintext"] = Attr(True, ftp.anchor, ftp.origin)
-    elif protos.data is UNKNOWN or any(not isinstance(p.data, str) for p in items):
-        node.attrs["plaintext"] = Attr(UNKNOWN, protos.anchor)
+@hook("cfn_glue_skip_validation")
+def glue_skip_validation(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`SKIP_CUSTOM_JDBC_CERT_VALIDATION = true` keeps TLS but drops the certificate check."""
+    skip = resolve(ctx, "ConnectionInput.ConnectionProperties.SKIP_CUSTOM_JDBC_CERT_VALIDATION")
+    if skip and node.value("tls_mode") == "verified" and _truth(skip[0]) is True:
+        node.attrs["tls_mode"] = Attr("encrypted-unverified", skip[0].anchor, skip[0].origin)
+        node.attrs["tls_reason"] = Attr(
+            "JDBC_ENFORCE_SSL is on but SKIP_CUSTOM_JDBC_CERT_VALIDATION = true skips the certificate check", None)
 
 
 # ---- resource policies (TL120) ---------------------------------------------------------------------

@@ -67,6 +67,12 @@ def _parse(text: str) -> ConnString | None:
             found = go_dsn_conn(body, masked, 0, at)
             if found is not None and found.end == len(body):
                 return _shift(found, start)
+    if gates.libpq:
+        pairs, stop = scan_libpq(body, masked, 0, len(body), embedded=False)
+        if pairs and stop == len(body) and looks_like_libpq(pairs):
+            found = libpq_conn(pairs, 0, len(body))
+            if found is not None:
+                return _shift(found, start)
     if gates.semicolon:
         found = parse_semicolon(body, masked, start)
         if found is not None:
@@ -75,12 +81,6 @@ def _parse(text: str) -> ConnString | None:
         found = stackexchange_conn(body, masked, 0, len(body))
         if found is not None:
             return _shift(found, start)
-    if gates.libpq:
-        pairs, stop = scan_libpq(body, masked, 0, len(body), embedded=False)
-        if pairs and stop == len(body) and looks_like_libpq(pairs):
-            found = libpq_conn(pairs, 0, len(body))
-            if found is not None:
-                return _shift(found, start)
     return _kafka_body(body, masked, start) if gates.kafka else None
 
 

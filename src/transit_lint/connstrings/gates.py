@@ -27,33 +27,25 @@ class Gates:
 
     __slots__ = ("descriptor", "go_dsn", "kafka", "libpq", "low", "semicolon", "stackexchange", "url")
 
-    def __init__(self, low: str, has_eq: bool, text: str) -> None:
+    def __init__(
+        self,
+        low: str,
+        url: bool,
+        semicolon: bool,
+        descriptor: bool,
+        go_dsn: bool,
+        stackexchange: bool,
+        libpq: bool,
+        kafka: bool,
+    ) -> None:
         self.low = low
-        self.url = "://" in text or "jdbc:" in low
-        self.semicolon = has_eq and ";" in text
-        self.descriptor = has_eq and "description" in low
-        self.go_dsn = "@tcp" in low
-        self.stackexchange = (
-            has_eq
-            and "," in text
-            and ("password" in low or "ssl" in low or "abortconnect" in low or "allowadmin" in low)
-        )
-        self.libpq = has_eq and (
-            _LIBPQ_HINT.search(low) is not None or ("host" in low and ("user" in low or "password" in low))
-        )
-        self.kafka = "bootstrap" in low or ("protocol" in low and "security" in low)
-
-    @property
-    def any(self) -> bool:
-        return (
-            self.url
-            or self.semicolon
-            or self.descriptor
-            or self.go_dsn
-            or self.stackexchange
-            or self.libpq
-            or self.kafka
-        )
+        self.url = url
+        self.semicolon = semicolon
+        self.descriptor = descriptor
+        self.go_dsn = go_dsn
+        self.stackexchange = stackexchange
+        self.libpq = libpq
+        self.kafka = kafka
 
 
 def open_gates(text: str) -> Gates | None:
@@ -61,5 +53,17 @@ def open_gates(text: str) -> Gates | None:
     has_eq = "=" in text
     if not has_eq and ":" not in text and "@" not in text:
         return None
-    gates = Gates(ascii_lower(text), has_eq, text)
-    return gates if gates.any else None
+    low = ascii_lower(text)
+    url = "://" in text or "jdbc:" in low
+    go_dsn = "@tcp" in low
+    kafka = "bootstrap" in low or ("protocol" in low and "security" in low)
+    semicolon = descriptor = stackexchange = libpq = False
+    if has_eq:
+        semicolon = ";" in text
+        descriptor = "description" in low
+        ssl = "ssl" in low
+        stackexchange = "," in text and (ssl or "password" in low or "abortconnect" in low or "allowadmin" in low)
+        libpq = _LIBPQ_HINT.search(low) is not None or ("host" in low and ("user" in low or "password" in low))
+    if url or go_dsn or kafka or semicolon or descriptor or stackexchange or libpq:
+        return Gates(low, url, semicolon, descriptor, go_dsn, stackexchange, libpq, kafka)
+    return None

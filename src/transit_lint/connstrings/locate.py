@@ -22,7 +22,7 @@ from .jdbc import parse_jdbc
 from .keyvalue import LIBPQ_KEYS, looks_like_libpq, scan_libpq, scan_semicolon
 from .lexical import mask_placeholders
 from .model import ConnString
-from .urls import parse_url
+from .urls import handler_for, parse_url
 
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-:")
 _URL_BODY = re.compile(r"[^\s\"'<>`]{0,4096}")  # no real connection string is longer
@@ -79,12 +79,12 @@ class _Finder:
         gates = self.gates
         if gates.url:
             self.urls()
+        if gates.libpq:
+            self.libpq_runs()
         if gates.semicolon:
             self.semicolon_runs()
         if gates.descriptor:
             self.descriptors()
-        if gates.libpq:
-            self.libpq_runs()
         if gates.stackexchange:
             self.stackexchange()
         if gates.go_dsn:
@@ -120,7 +120,7 @@ class _Finder:
             start = start + jdbc if jdbc >= 0 else start + token.rfind(":") + 1
             while start < sep and not masked[start].isalpha():
                 start += 1
-            if start < sep:
+            if start < sep and (jdbc >= 0 or handler_for(self.low[start:sep]) is not None):
                 done = self._url_at(start)
 
     def _url_at(self, start: int) -> int:
@@ -161,15 +161,19 @@ class _Finder:
             start, end = match.start(), match.end()
             while end > start and masked[end - 1] in " \t;":
                 end -= 1
+            starts = [start]
             first_eq = masked.find("=", start, end)
             first_semi = masked.find(";", start, end)
             if 0 <= first_eq < first_semi and "=" in masked[first_eq + 1 : first_semi]:
-                start = first_eq + 1  # KEY=Server=…;… (an env-file line)
-            if not self.free(start, end):
-                continue
-            pairs = scan_semicolon(text, masked, start, end)
-            if pairs:
-                self.add(semicolon_conn(text, masked, pairs, start, end, 0))
+                starts.append(first_eq + 1)  # KEY=Server=…;… (an env-file line)
+            for begin in starts:
+                if not self.free(begin, end):
+                    continue
+                pairs = scan_semicolon(text, masked, begin, end)
+                found = semicolon_conn(text, masked, pairs, begin, end, 0) if pairs else None
+                if found is not None:
+                    self.add(found)
+                    break
 
     # -- (DESCRIPTION=…)
     def descriptors(self) -> None:

@@ -392,7 +392,8 @@ def _set_expired(node: Node, not_after: Attr | None) -> None:
     try:
         end = date.fromisoformat(str(v))
     except ValueError:
-        return  # a name the table does not know (a new CA): no claim either way
+        node.attrs.pop("not_after", None)  # a name the table does not date (a current CA)
+        return
     today = datetime.now(timezone.utc).date()
     _set(node, "expired", end < today, not_after.span, not_after.origin)
 
@@ -501,27 +502,210 @@ def _appgw_ssl_policy(node: Node, body: Value, ctx: Value) -> None:
             node.attrs["tls.ciphers"] = Attr(iana, suites.anchor, suites.origin, spans)
 
 
+_APIM_FLAGS = {
+    # side -> (version, attribute names in azurerm 3.x and 4.x)
+    "frontend": (("SSLv3", ("enable_frontend_ssl30", "frontend_ssl30_enabled")),
+                 ("1.0", ("enable_frontend_tls10", "frontend_tls10_enabled")),
+                 ("1.1", ("enable_frontend_tls11", "frontend_tls11_enabled"))),
+    "backend": (("SSLv3", ("enable_backend_ssl30", "backend_ssl30_enabled")),
+                ("1.0", ("enable_backend_tls10", "backend_tls10_enabled")),
+                ("1.1", ("enable_backend_tls11", "backend_tls11_enabled"))),
+}
+
+
 @hook("apim_protocols")
 def apim_protocols(node: Node, res: NativeResource, ctx: Value) -> None:
-    """API Management `security` flags: the lowest protocol left enabled on one side."""
-    side = "frontend" if node.kind == "endpoint" else "backend"
+    """API Management `security` flags: the lowest protocol left enabled (all off by default)."""
     sec = next(iter(_blocks(res.body, "security")), None)
-    low: str = "1.2"
-    span: Span | None = None
-    unknown = False
-    for ver, names in (("SSLv3", ("ssl30",)), ("1.0", ("tls10",)), ("1.1", ("tls11",))):
-        for n in names:
-            for key in (f"enable_{side}_{n}", f"{side}_{n}_enabled", f"enable_{'back_end' if side == 'backend' else side}_{n}"):
-                v = sec.get(key) if sec is not None else None
-                if v is None:
-                    continue
-                t = _truth(v.data)
-                if t is None:
-                    unknown = True
-                elif t and tls.version_rank(ver) < tls.version_rank(low):
-                    low, span = ver, v.anchor
-    node.attrs["tls.min_version"] = Attr(UNKNOWN if unknown and span is None else low, span,
-                                         None if span else "provider default (TLS 1.0/1.1 disabled)")
+    low, span, unknown = "1.2", None, False
+    for ver, names in _APIM_FLAGS["frontend" if node.kind == "endpoint" else "backend"]:
+        for key in names:
+            v = sec.get(key) if sec is not None else None
+            t = None if v is None else _truth(v.data)
+            if v is not None and t is None:
+                unknown = True
+            if v is not None and t and tls.version_rank(ver) < tls.version_rank(low):
+                low, span = ver, v.anchor
+    value: Any = UNKNOWN if unknown and span is None else low
+    origin = None if span else "provider default (SSL 3.0, TLS 1.0 and 1.1 off)"
+    node.attrs["tls.min_version"] = Attr(value, span, origin)
+
+
+# ---- small combinations named by several tables ----------------------------------------------------
+
+
+@hook("protocol_from_plaintext")
+def protocol_from_plaintext(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`protocol` from a `plaintext` test, at the same place: `plaintext_protocol` when it is
+    served (FTP on a Transfer server, HTTP on a gateway API), else `secure_protocol`."""
+    pt = node.get("plaintext")
+    if pt is None:
+        return
+    if pt.value is UNKNOWN:
+        node.attrs["protocol"] = Attr(UNKNOWN, pt.span)
+        return
+    name = "plaintext_protocol" if pt.value else "secure_protocol"
+    proto = node.value(name)
+    if proto is not None:
+        node.attrs["protocol"] = Attr(proto, pt.span, pt.origin)
+    port = node.attrs.pop("plaintext_port", None)
+    if pt.value and port is not None:
+        node.attrs["port"] = Attr(port.value, None)
+    node.attrs.pop("plaintext_protocol", None)
+    node.attrs.pop("secure_protocol", None)
+
+
+@hook("appmesh_mutual")
+def appmesh_mutual(node: Node, res: NativeResource, ctx: Value) -> None:
+    """An App Mesh listener with TLS STRICT and client `validation` is mutual TLS."""
+    mode, val = node.get("mtls_mode"), node.attrs.pop("client_validation", None)
+    if mode is not None and mode.value == "SIMPLE" and val is not None and val.value is True:
+        node.attrs["mtls_mode"] = Attr("STRICT", mode.span, mode.origin)
+
+
+@hook("azure_client_auth")
+def azure_client_auth(node: Node, res: NativeResource, ctx: Value) -> None:
+    """App Service client certificates: `tls.client_auth` from the enabled flag and the mode."""
+    enabled, mode = node.attrs.pop("client_cert_enabled", None), node.attrs.pop("client_cert_mode", None)
+    if enabled is None:
+        return
+    if enabled.value is UNKNOWN:
+        node.attrs["tls.client_auth"] = Attr(UNKNOWN, enabled.span)
+    elif enabled.value is not True:
+        node.attrs["tls.client_auth"] = Attr("none", enabled.span, enabled.origin)
+    elif mode is None or mode.value is UNKNOWN or not isinstance(mode.value, str):
+        node.attrs["tls.client_auth"] = Attr(UNKNOWN, mode.span if mode else enabled.span)
+    else:
+        auth = "required" if mode.value.lower() == "required" else "optional"
+        node.attrs["tls.client_auth"] = Attr(auth, mode.span or enabled.span, mode.origin)
+
+
+@hook("unknown_match_request")
+def unknown_match_request(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Classic Front Door `MatchRequest` follows the client's protocol: not known per rule here."""
+    p = node.get("protocol")
+    if p is not None and p.value == "UNKNOWN_MATCH":
+        node.attrs["protocol"] = Attr(UNKNOWN, p.span)
+
+
+@hook("tls_required_bool")
+def tls_required_bool(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Values the table could not map to true/false (e.g. Alibaba `ssl_action = "Open"`, which
+    turns TLS on without refusing plaintext clients) are not judged."""
+    a = node.get("tls.required")
+    if a is not None and a.value is not UNKNOWN and not isinstance(a.value, bool):
+        node.attrs["tls.required"] = Attr(UNKNOWN, a.span, a.origin)
+
+
+@hook("elasticache_transit")
+def elasticache_transit(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`transit_encryption_mode = "preferred"` accepts plaintext clients during a migration; a
+    cache cluster that belongs to a replication group takes its settings from the group."""
+    if node.get("replication_group_id") is not None:
+        node.attrs.pop("tls.required", None)
+        return
+    mode, req = node.get("transit_encryption_mode"), node.get("tls.required")
+    if mode is not None and req is not None and req.value is True:
+        if mode.value is UNKNOWN:
+            node.attrs["tls.required"] = Attr(UNKNOWN, mode.span)
+        elif isinstance(mode.value, str) and mode.value.lower() == "preferred":
+            node.attrs["tls.required"] = Attr(False, mode.span, mode.origin)
+
+
+@hook("glue_jdbc")
+def glue_jdbc(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`SKIP_CUSTOM_JDBC_CERT_VALIDATION = true` keeps TLS but drops the certificate check."""
+    skip = resolve(ctx, "connection_properties.SKIP_CUSTOM_JDBC_CERT_VALIDATION")
+    if skip and node.value("tls_mode") == "verified" and _truth(skip[0].data) is True:
+        node.attrs["tls_mode"] = Attr("encrypted-unverified", skip[0].anchor, skip[0].origin)
+        node.attrs["tls_reason"] = Attr(
+            "JDBC_ENFORCE_SSL is on but SKIP_CUSTOM_JDBC_CERT_VALIDATION = true skips the certificate check",
+            None)
+
+
+@hook("validity_hours")
+def validity_hours(node: Node, res: NativeResource, ctx: Value) -> None:
+    """hashicorp/tls certificates state validity in hours (`validity_period_hours`)."""
+    h = node.get("validity_hours")
+    if h is None:
+        return
+    node.attrs.pop("validity_hours")
+    value = h.value // 24 if isinstance(h.value, int) and not isinstance(h.value, bool) else UNKNOWN
+    node.attrs["validity_days"] = Attr(value, h.span, h.origin)
+
+
+# R12 floors: RSA/DSA keys of 2048 bits (NIST SP 800-131A), elliptic curves of 256 bits, and
+# the CA/Browser Forum's 398-day limit for leaf certificates (CA certificates are exempt).
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
+MAX_LEAF_VALIDITY_DAYS = 398
+
+
+@hook("certificate_limits")
+def certificate_limits(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`key_weak` and `validity_too_long` against the R12 floors above (the policy language has
+    no numeric comparison, so the threshold is applied here and documented in docs/model.md)."""
+    algo, size = node.get("key_algorithm"), node.get("key_size")
+    if algo is not None and size is not None:
+        if algo.value is UNKNOWN or size.value is UNKNOWN:
+            node.attrs["key_weak"] = Attr(UNKNOWN, size.span or algo.span)
+        elif isinstance(size.value, int) and not isinstance(size.value, bool):
+            floor = MIN_EC_BITS if algo.value in ("EC", "ECDSA") else MIN_RSA_BITS
+            if algo.value in ("RSA", "DSA", "EC", "ECDSA"):
+                node.attrs["key_weak"] = Attr(size.value < floor, size.span or algo.span, size.origin)
+            elif algo.value in ("ED25519", "ED448"):
+                node.attrs["key_weak"] = Attr(False, size.span or algo.span)
+    days = node.get("validity_days")
+    if days is not None and node.value("is_ca") is not True:
+        if isinstance(days.value, int) and not isinstance(days.value, bool):
+            node.attrs["validity_too_long"] = Attr(days.value > MAX_LEAF_VALIDITY_DAYS, days.span, days.origin)
+        elif days.value is UNKNOWN:
+            node.attrs["validity_too_long"] = Attr(UNKNOWN, days.span)
+
+
+@hook("frontdoor_route_forwarding")
+def frontdoor_route_forwarding(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Front Door `forwarding_protocol = "MatchRequest"` (the default) reaches the origin over
+    HTTP whenever a client may use HTTP without being redirected."""
+    fwd = node.get("forwarding_protocol")
+    if fwd is None or fwd.value != "MatchRequest":
+        return
+    protos = [str(p.data).lower() for p in resolve_list(ctx, "supported_protocols")] or ["http", "https"]
+    redirect = resolve(ctx, "https_redirect_enabled")
+    redirects = not redirect or _truth(redirect[0].data) is True
+    if any(p.data is UNKNOWN for p in resolve_list(ctx, "supported_protocols")) or (
+            redirect and redirect[0].data is UNKNOWN):
+        node.attrs["protocol"] = Attr(UNKNOWN, fwd.span)
+    elif "http" in protos and not redirects:
+        node.attrs["protocol"] = Attr("HTTP", fwd.span, fwd.origin)
+    else:
+        node.attrs["protocol"] = Attr("HTTPS", fwd.span, fwd.origin)
+
+
+def resolve_list(ctx: Value, path: str) -> list[Value]:
+    return [x for v in resolve(ctx, path) for x in (v.data if isinstance(v.data, list) else [v])]
+
+
+@hook("apim_backend_tls")
+def apim_backend_tls(node: Node, res: NativeResource, ctx: Value) -> None:
+    """API Management backends over https:// verify the chain and the name unless the `tls`
+    block turns either check off."""
+    if node.value("protocol") == "HTTP":
+        node.attrs["tls_mode"] = Attr("plaintext", node.attrs["protocol"].span)
+        return
+    if node.value("protocol") != "HTTPS":
+        return
+    mode, span, reason = "verified", None, "https:// backend with certificate chain and name validation (the defaults)"
+    for key, weak in (("validate_certificate_chain", "encrypted-unverified"),
+                      ("validate_certificate_name", "no-hostname-check")):
+        for v in resolve(ctx, f"tls.{key}"):
+            t = _truth(v.data)
+            if t is None:
+                mode, span, reason = "unknown", v.anchor, f"tls.{key} is not known statically"
+            elif t is False and mode != "encrypted-unverified":
+                mode, span, reason = weak, v.anchor, f"tls.{key} = false"
+    node.attrs["tls_mode"] = Attr(mode, span)
+    node.attrs["tls_reason"] = Attr(reason, None)
 
 
 # ---- GCP SSL policies -----------------------------------------------------------------------------
@@ -547,3 +731,21 @@ def gcp_ssl_policy(node: Node, res: NativeResource, ctx: Value) -> None:
         if mv is not None and isinstance(mv.value, str) and tls.version_rank(mv.value) < tls.version_rank("1.2"):
             node.attrs["tls.min_version"] = Attr("1.2", profile.span, "the profile offers TLS 1.2+ suites only")
     node.attrs.pop("profile_ciphers", None)
+
+
+@hook("gcp_http_proxy_redirect")
+def gcp_http_proxy_redirect(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A target HTTP proxy redirects when its URL map's default_url_redirect.https_redirect is true."""
+    um = ctx.get("url_map")
+    if um is None:
+        return
+    target = lookup(res, um.data) if isinstance(um.data, Reference) else None
+    if target is None or not target.type.endswith("url_map"):
+        node.attrs["redirect_to_https"] = Attr(UNKNOWN, um.anchor)
+        return
+    flag = resolve(target.body, "default_url_redirect.https_redirect")
+    if not flag:
+        node.attrs["redirect_to_https"] = Attr(False, um.anchor)
+        return
+    t = _truth(flag[0].data)
+    node.attrs["redirect_to_https"] = Attr(UNKNOWN if t is None else t, um.anchor, flag[0].origin)

@@ -89,11 +89,16 @@ def apply(findings: list[Finding], *, nodes: list[Node], comments: dict[str, lis
         if d.path in broken_files:
             continue  # a file that did not parse completely may lack the finding
         for rid in d.rules:
-            if rid in enabled_ids and rid not in d.used:
-                where = (f"on line {d.target_line} or in a resource headed there" if d.target_line
-                         else f"in {d.resource.address}" if d.resource else "here")
-                problems.add(d.path, d.span, f"suppression of {rid} waives nothing: no {rid} finding {where}; "
-                             "delete it or move it above the offending line")
+            if rid not in enabled_ids or rid in d.used:
+                continue
+            if d.resource is None and d.target_line is None:
+                problems.add(d.path, d.span, f"suppression of {rid} waives nothing: no code follows it directly "
+                             "(a blank line or the end of the file); move it above the offending line")
+                continue
+            where = f"in {d.resource.address}" if d.resource else (
+                f"on line {d.target_line} or in a resource headed there")
+            problems.add(d.path, d.span, f"suppression of {rid} waives nothing: no {rid} finding {where}; "
+                         "delete it or move it above the offending line")
     extra = [p for p in problems.found if in_scope is None or p.path in in_scope]
     return findings + extra
 

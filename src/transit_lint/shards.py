@@ -1,0 +1,159 @@
+"""Independent units of work, run in this process or in worker processes.
+
+A shard is a set of files whose graph does not reach outside it: a Terraform root module with
+the local modules it calls (Terraform references never cross root modules), or all files of
+another format. Large Terraform trees are split into shards run by worker processes; a worker
+ships back findings and light copies of the nodes (no syntax trees), which is what makes the
+parallel run pay: shipping parsed trees back costs as much as parsing them again (measured, see
+docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .findings import Finding
+from .frontends import LoadContext, SourceFile
+from .frontends import module as frontend_module
+from .model import NativeResource, Node
+from .spans import Span
+from .tree import Value
+
+PARALLEL_MIN_FILES = 400  # below this, starting workers costs more than it saves
+
+# Terraform requires a module's `source` to be a literal string, so a textual scan finds every
+# local module call; a stray match only merges two folders into one shard, which is harmless.
+_LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
+
+
+@dataclass
+class Shard:
+    format: str
+    files: list[SourceFile]
+
+
+@dataclass
+class ShardOut:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    files_parsed: int = 0
+    comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    unknown_sites: list[tuple[str, str, str, Span]] = field(default_factory=list)
+    edges: int = 0
+
+
+def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
+    """Group .tf files by folder, joining folders linked by local module calls."""
+    by_dir: dict[Path, list[SourceFile]] = {}
+    for f in files:
+        by_dir.setdefault(f.path.parent, []).append(f)
+    parent: dict[Path, Path] = {d: d for d in by_dir}
+
+    def find(d: Path) -> Path:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for d, group in by_dir.items():
+        for f in group:
+            try:
+                text = f.path.read_text("utf-8", "replace")
+            except OSError:
+                continue
+            for m in _LOCAL_SOURCE.finditer(text):
+                target = (d / m.group(1)).resolve()
+                if target in parent:
+                    parent[find(target)] = find(d)
+    groups: dict[Path, list[SourceFile]] = {}
+    for d, group in sorted(by_dir.items()):
+        groups.setdefault(find(d), []).extend(group)
+    return list(groups.values())
+
+
+def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: list[str]) -> ShardOut:
+    """Load, normalise, build the graph and evaluate the policies for one shard."""
+    from .graph import build_graph
+    from .normalize import normalize_all
+    from .policy.evaluate import evaluate
+    from .policy.loader import load_catalog
+
+    catalog = load_catalog()
+    policies = [catalog.policies[i] for i in policy_ids]
+    mod = frontend_module(shard.format)
+    if mod is None:
+        return ShardOut()
+    res = mod.load(shard.files, ctx)
+    nodes, mapping_errors = normalize_all(res.resources, shard.format)
+    graph = build_graph(nodes)
+    by_kind: dict[str, list[Node]] = {}
+    for n in nodes:
+        by_kind.setdefault(n.kind, []).append(n)
+    findings, ev = evaluate(policies, by_kind, catalog.profiles[profile_name], graph)
+    # internal failures (TL001) are errors: they exit 2 like unreadable files
+    internal = mapping_errors + [f for f in findings if f.rule_id == "TL001"]
+    findings = [f for f in findings if f.rule_id != "TL001"]
+    return ShardOut(findings, res.errors + internal, res.files_parsed, res.comments, res.notes, nodes,
+                    list(ev.unknown_sites), graph.edge_count())
+
+
+def _light(n: Node) -> Node:
+    """The node without its syntax tree: what suppressions and the posture need."""
+    r = n.resource
+    stub = None if r is None else replace(r, body=Value({}, r.body.span))
+    return replace(n, resource=stub)
+
+
+def _worker(args: tuple[Shard, LoadContext, str, list[str]]) -> ShardOut:
+    out = lint_shard(*args)
+    out.nodes = [_light(n) for n in out.nodes]
+    return out
+
+
+def lint_shards(shards: list[Shard], ctx: LoadContext, profile_name: str, policy_ids: list[str],
+                jobs: int | None) -> list[ShardOut]:
+    tf_files = sum(len(s.files) for s in shards if s.format == "terraform")
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    parallel = [s for s in shards if s.format == "terraform"]
+    if workers <= 1 or tf_files < PARALLEL_MIN_FILES or len(parallel) < 2:
+        return [lint_shard(s, ctx, profile_name, policy_ids) for s in shards]
+    rest = [s for s in shards if s.format != "terraform"]
+    outs = [lint_shard(s, ctx, profile_name, policy_ids) for s in rest]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # fewer, larger chunks: each task carries the shard's file list and returns its findings
+    chunks = _chunk(parallel, workers * 4)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        for batch in pool.map(_run_batch, [(c, ctx, profile_name, policy_ids) for c in chunks]):
+            outs.extend(batch)
+    return outs
+
+
+def _run_batch(args: tuple[list[Shard], LoadContext, str, list[str]]) -> list[ShardOut]:
+    shards, ctx, profile_name, policy_ids = args
+    return [_worker((s, ctx, profile_name, policy_ids)) for s in shards]
+
+
+def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
+    """Split into about n chunks of similar file counts, keeping the order."""
+    total = sum(len(s.files) for s in shards)
+    size = max(1, total // max(1, n))
+    out: list[list[Shard]] = [[]]
+    count = 0
+    for s in shards:
+        if count >= size and out[-1]:
+            out.append([])
+            count = 0
+        out[-1].append(s)
+        count += len(s.files)
+    return out
+
+
+__all__ = ["NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "shard_terraform"]

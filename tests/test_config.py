@@ -1,0 +1,213 @@
+"""Configuration files, ignored files, and the CLI inputs around them (stdin, tfvars)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from transit_lint.config import ConfigError, IgnoreRules, discover_config, expand_paths, load_config
+
+LISTENER = ('resource "aws_lb_listener" "{name}" {{\n  port     = 80\n  protocol = "HTTP"\n'
+            '  default_action {{\n    type = "forward"\n  }}\n}}\n')
+WEAK = ('resource "aws_lb_listener" "s" {\n  port       = 443\n  protocol   = "HTTPS"\n'
+        '  ssl_policy = "ELBSecurityPolicy-2016-08"\n  default_action {\n    type = "forward"\n  }\n}\n')
+
+
+def listener(name: str = "l") -> str:
+    return LISTENER.format(name=name)
+
+
+def cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "transit_lint", "--no-cache", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, input=stdin)
+
+
+def paths_of(p: subprocess.CompletedProcess[str]) -> list[str]:
+    return sorted({f["location"]["path"] for f in json.loads(p.stdout)["findings"]})
+
+
+# ---- reading and checking ----
+
+def test_unknown_keys_are_errors_that_name_the_key(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(listener())
+    (tmp_path / ".transit-lint.yaml").write_text("fail_on: high\n")
+    p = cli(".", cwd=tmp_path)
+    assert p.returncode == 2
+    assert "unknown key 'fail_on'" in p.stderr and "did you mean 'fail-on'" in p.stderr
+    assert ".transit-lint.yaml" in p.stderr
+    (tmp_path / ".transit-lint.yaml").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.transit-lint]\nprofile = "strict"\ncolour = true\n')
+    p = cli(".", cwd=tmp_path)
+    assert p.returncode == 2 and "unknown key 'colour'" in p.stderr and "pyproject.toml" in p.stderr
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("select: TL101\n", "select must be a list"),
+    ("severity: {TL101: severe}\n", "unknown severity 'severe'"),
+    ("severity: {TL999: low}\n", "unknown rule 'TL999'"),
+    ("profile: nope\n", "unknown profile 'nope'"),
+    ("ignore: [TL999]\n", "no rule matches 'TL999'"),
+    ("fail-on: sometimes\n", "unknown severity 'sometimes'"),
+    ("- a\n- b\n", "must be a mapping"),
+    ("profile: [\n", "invalid YAML"),
+])
+def test_bad_values_are_errors(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "main.tf").write_text(listener())
+    (tmp_path / ".transit-lint.yaml").write_text(text)
+    p = cli(".", cwd=tmp_path)
+    assert p.returncode == 2 and needle in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_found_upward_from_the_scanned_path_and_stopping_at_the_repository(tmp_path: Path) -> None:
+    outside = tmp_path / ".transit-lint.yaml"
+    outside.write_text("ignore: [TL101]\n")  # above the repository: never read
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    infra = repo / "infra" / "lb"
+    infra.mkdir(parents=True)
+    (infra / "main.tf").write_text(listener())
+    assert cli("repo/infra", cwd=tmp_path).returncode == 1
+    assert discover_config([infra]).source is None
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # no table: keep looking
+    (repo / "infra" / "pyproject.toml").write_text("[tool.transit-lint]\nignore = ['TL101']\n")
+    assert discover_config([infra]).source == (repo / "infra" / "pyproject.toml").resolve()
+    assert cli("repo/infra/lb", cwd=tmp_path).returncode == 0, "config found from the scanned path, not cwd"
+    assert cli(".", "--no-config", cwd=infra).returncode == 1
+    (tmp_path / "strict.yaml").write_text("select: [TL2]\n")
+    assert cli(".", "--config", str(tmp_path / "strict.yaml"), cwd=infra).returncode == 0
+    assert cli(".", "--config", "nope.yaml", cwd=infra).returncode == 2
+
+
+def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(listener() + WEAK)
+    (tmp_path / ".transit-lint.yaml").write_text("select: [TL2]\nfail-on: critical\nprofile: strict\n")
+    assert cli(".", cwd=tmp_path).returncode == 0, "fail-on critical from the file"
+    assert cli(".", "--fail-on", "high", cwd=tmp_path).returncode == 1
+    p = cli(".", "--format", "json", "--select", "TL101", "--fail-on", "info", cwd=tmp_path)
+    doc = json.loads(p.stdout)
+    assert {f["rule_id"] for f in doc["findings"]} == {"TL101"} and doc["summary"]["profile"] == "strict"
+
+
+def test_severity_overrides(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(listener())
+    (tmp_path / ".transit-lint.yaml").write_text("severity:\n  tl101: low\nfail-on: medium\n")
+    p = cli(".", "--format", "json", cwd=tmp_path)
+    assert p.returncode == 0
+    assert [f["severity"] for f in json.loads(p.stdout)["findings"]] == ["low"]
+
+
+def test_nginx_version_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from transit_lint import engine
+    from transit_lint.cli import app
+
+    seen: dict[str, object] = {}
+    real = engine.run
+
+    def spy(opts: engine.RunOptions) -> engine.RunResult:
+        seen.update(opts.options)
+        return real(opts)
+
+    monkeypatch.setattr(engine, "run", spy)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".transit-lint.yaml").write_text("nginx-version: 1.24.0\n")
+    (tmp_path / "main.tf").write_text("")
+    CliRunner().invoke(app, [".", "--no-cache"])
+    assert seen["nginx_version"] == "1.24.0"
+    CliRunner().invoke(app, [".", "--no-cache", "--nginx-version", "1.27.1"])
+    assert seen["nginx_version"] == "1.27.1"
+
+
+def test_load_config_values(tmp_path: Path) -> None:
+    f = tmp_path / ".transit-lint.yml"
+    f.write_text("profile: strict\nexclude: [legacy/]\nnginx-version: 1.25\nrespect-gitignore: false\n"
+                 "baseline: b.json\n")
+    cfg = load_config(f)
+    assert (cfg.profile, cfg.exclude, cfg.nginx_version, cfg.respect_gitignore) == ("strict", ["legacy/"], "1.25",
+                                                                                    False)
+    assert cfg.baseline == (tmp_path / "b.json").resolve()
+    with pytest.raises(ConfigError, match="respect-gitignore must be true or false"):
+        f.write_text("respect-gitignore: maybe\n")
+        load_config(f)
+
+
+# ---- skipped files ----
+
+def _tree(root: Path) -> None:
+    (root / ".git").mkdir()
+    for rel in ("main.tf", "build/out.tf", "legacy/old.tf", "mods/keep.tf", "mods/gen/x.tf", "mods/tmp.tf",
+                "mods/important.tf"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(listener(Path(rel).stem))
+
+
+def test_gitignored_files_are_skipped_with_nested_files_and_negation(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / ".gitignore").write_text("build/\n/mods/tmp.tf\n*.tf.bak\n")
+    (tmp_path / "mods" / ".gitignore").write_text("gen/\n")
+    (tmp_path / ".git" / "info").mkdir()
+    (tmp_path / ".git" / "info" / "exclude").write_text("important.tf\n")
+    (tmp_path / "mods" / ".gitignore").write_text("gen/\n!important.tf\n")
+    p = cli(".", "--format", "json", cwd=tmp_path)
+    assert paths_of(p) == ["legacy/old.tf", "main.tf", "mods/important.tf", "mods/keep.tf"]
+    assert paths_of(cli(".", "--format", "json", "--no-gitignore", cwd=tmp_path)) == [
+        "build/out.tf", "legacy/old.tf", "main.tf", "mods/gen/x.tf", "mods/important.tf", "mods/keep.tf",
+        "mods/tmp.tf"]
+    # a file named on the command line is linted even when .gitignore'd
+    assert paths_of(cli("build/out.tf", "--format", "json", cwd=tmp_path)) == ["build/out.tf"]
+
+
+def test_config_excludes_are_gitignore_style_and_apply_to_named_files(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / ".transit-lint.yaml").write_text("exclude: [legacy/, 'mods/**/x.tf', tmp.tf]\n"
+                                                 "respect-gitignore: false\n")
+    (tmp_path / ".gitignore").write_text("build/\n")
+    p = cli(".", "--format", "json", cwd=tmp_path)
+    assert paths_of(p) == ["build/out.tf", "main.tf", "mods/important.tf", "mods/keep.tf"]
+    p = cli("legacy/old.tf", "main.tf", "--format", "json", cwd=tmp_path)
+    assert paths_of(p) == ["main.tf"], "pre-commit passes excluded files too: they are skipped"
+    p = cli("mods", "--format", "json", "--exclude", "keep.tf", cwd=tmp_path)
+    assert paths_of(p) == ["mods/important.tf"]
+
+
+def test_expand_paths_keeps_whole_folders_when_nothing_inside_is_ignored(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    out = expand_paths([str(tmp_path)], IgnoreRules(tmp_path, []))
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in out) == [
+        ".git", ".gitignore", "legacy", "main.tf", "mods"]
+    assert expand_paths([str(tmp_path / "mods")], IgnoreRules(tmp_path, [])) == [str(tmp_path / "mods")]
+
+
+# ---- inputs ----
+
+def test_stdin_is_linted_as_the_named_file_with_its_directory_as_context(tmp_path: Path) -> None:
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "vars.tf").write_text('variable "proto" {\n  default = "HTTP"\n}\n')
+    (infra / "other.tf").write_text(listener("other"))
+    (infra / "main.tf").write_text("# on disk: nothing\n")
+    text = listener("edited").replace('"HTTP"', "var.proto")
+    p = cli("-", "--stdin-name", "infra/main.tf", "--format", "json", cwd=tmp_path, stdin=text)
+    assert p.returncode == 1, p.stderr
+    doc = json.loads(p.stdout)
+    assert [(f["location"]["path"], f["location"]["start_line"], f["resource"]["id"]) for f in doc["findings"]] == [
+        ("infra/main.tf", 3, "aws_lb_listener.edited")]
+    t = cli("-", "--stdin-name", "infra/main.tf", cwd=tmp_path, stdin=text)
+    assert "infra/main.tf:3:3  TL101" in t.stdout and "protocol = var.proto" in t.stdout
+    assert cli("-", cwd=tmp_path, stdin=text).returncode == 2, "needs --stdin-name"
+    assert cli("-", ".", "--stdin-name", "x.tf", cwd=tmp_path, stdin=text).returncode == 2
+    assert cli(".", "--stdin-name", "x.tf", cwd=tmp_path).returncode == 2
+
+
+def test_a_tfvars_file_named_alone_lints_its_module(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(listener().replace('"HTTP"', "var.proto"))
+    (tmp_path / "vars.tf").write_text('variable "proto" {\n  default = "HTTPS"\n}\n')
+    (tmp_path / "terraform.tfvars").write_text('proto = "HTTP"\n')
+    p = cli("terraform.tfvars", "--format", "json", cwd=tmp_path)
+    assert p.returncode == 1 and paths_of(p) == ["main.tf"]

@@ -1,0 +1,52 @@
+"""The same input gives byte-identical JSON whatever the number of worker processes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from transit_lint import shards
+from transit_lint.engine import RunOptions, run
+from transit_lint.policy.loader import load_catalog
+from transit_lint.report.json import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(dest: Path) -> None:
+    for i, f in enumerate(sorted((ROOT / "fixtures").glob("TL*/*.tf"))):
+        d = dest / f"m{i}"
+        d.mkdir(parents=True)
+        shutil.copy2(f, d / f.name)
+    shutil.copytree(ROOT / "examples", dest / "examples")
+
+
+def test_json_identical_with_one_and_two_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path)
+    monkeypatch.setattr(shards, "PARALLEL_MIN_FILES", 2)
+    catalog = load_catalog()
+    outs = []
+    for jobs in (1, 2, 3):
+        result = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=jobs))
+        assert result.findings, "the tree has findings"
+        outs.append(render(result, catalog, deterministic=True))
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_module_calls_keep_caller_and_callee_in_one_shard(tmp_path: Path) -> None:
+    from transit_lint.frontends import SourceFile
+
+    (tmp_path / "app" / "modules" / "lb").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    files = {
+        "app/main.tf": 'module "lb" {\n  source = "./modules/lb"\n}\n',
+        "app/modules/lb/main.tf": 'variable "p" {}\n',
+        "other/main.tf": 'resource "x" "y" {}\n',
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text)
+    groups = shards.shard_terraform([SourceFile((tmp_path / r).resolve(), r, "") for r in files])
+    assert sorted(sorted(f.rel for f in g) for g in groups) == [["app/main.tf", "app/modules/lb/main.tf"],
+                                                               ["other/main.tf"]]
