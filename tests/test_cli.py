@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BAD = 'resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n    type = "forward"\n  }\n}\n'
+BAD = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n'
+       '    type = "forward"\n  }\n}\n')
 GOOD = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n'
         '    type = "redirect"\n    redirect {\n      protocol = "HTTPS"\n    }\n  }\n}\n')
 

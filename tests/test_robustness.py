@@ -39,7 +39,8 @@ def _tree(root: Path) -> dict[str, int | None]:
     (root / "utf8" / "main.tf").write_bytes(b'# caf\xe9\n' + BAD_LISTENER.encode())
     bad["utf8/main.tf"] = 1
     (root / "deep").mkdir()
-    (root / "deep" / "main.tf").write_text("locals {\n  x = " + "[" * 5000 + "]" * 5000 + "\n}\n" + "a {" * 3000 + "}" * 3000)
+    deep = "locals {\n  x = " + "[" * 5000 + "]" * 5000 + "\n}\n" + "a {" * 3000 + "}" * 3000
+    (root / "deep" / "main.tf").write_text(deep)
     bad["deep/main.tf"] = None
     (root / "huge").mkdir()
     (root / "huge" / "main.tf").write_text("# " + "x" * 2_000_000 + "\n")

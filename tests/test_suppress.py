@@ -195,7 +195,7 @@ def test_kubernetes_annotation(tmp_path: Path) -> None:
 @pytest.mark.parametrize("where", ["meta", "body"])
 def test_cloudformation_metadata(tmp_path: Path, where: str) -> None:
     md = {"transit-lint": {"ignore": [{"id": "TL101", "reason": "redirected by the CDN"}, {"id": "TL201"},
-                                      {"rule": "TL202"}]}}
+                                      {"rule": "TL202", "why": "x"}]}}
     if where == "meta":
         _, node = _resource("cloudformation", {"Port": 80}, meta={"Metadata": _v(md, 4)})
     else:

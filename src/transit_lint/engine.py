@@ -10,7 +10,7 @@ from . import runcache
 from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
 from .findings import Finding, parse_error
-from .frontends import FrontendResult, LoadContext, SourceFile, sniff_candidates
+from .frontends import LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
 from .shards import Shard, lint_shards, shard_terraform

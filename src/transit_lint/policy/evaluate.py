@@ -209,7 +209,7 @@ def evaluate(policies: list[Policy], nodes_by_kind: dict[str, list[Node]], profi
                     continue
                 try:
                     f = ev.judge(policy, node)
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 - a broken policy must not end the run
                     f = make_finding(
                         rule_id="TL001", rule_name="policy-error", severity=policy.severity,
                         message=f"policy {policy.id} could not be evaluated on {node.id}: {e}",

@@ -304,23 +304,37 @@ def _cfn_metadata(res: NativeResource) -> Any:
 def _cfn_directives(res: NativeResource, catalog: Catalog, problems: _Problems) -> list[Directive]:
     block = _get(_cfn_metadata(res), CFN_METADATA_KEY)
     if block is None:
-        return []
-    entries = _get(block, "ignore")
+        # the CloudFormation front end may hand over the entries already read: (rule, reason, span)
+        pre = res.meta.get("suppressions")
+        entries = [(r, why, sp if isinstance(sp, Span) else res.header) for r, why, sp in pre or []
+                   if isinstance(r, str)]
+        return _cfn_entries(res, entries, catalog, problems)
+    ignore = _get(block, "ignore")
     span = _span_of(block, res)
-    raw_entries = entries.data if isinstance(entries, Value) else entries
-    if not isinstance(raw_entries, list):
+    data = ignore.data if isinstance(ignore, Value) else ignore
+    entries = []
+    if isinstance(data, dict):  # {TL101: reason}
+        entries = [(str(k), _plain(v) if isinstance(_plain(v), str) else "", _span_of(v, res)) for k, v in data.items()]
+    elif isinstance(data, list):  # [{id: TL101, reason: ...}]
+        for item in data:
+            plain = _plain(item)
+            rid = plain.get("id", plain.get("rule")) if isinstance(plain, dict) else None
+            if not isinstance(rid, str) or set(plain) - {"id", "rule", "reason"}:
+                problems.add(res.path, _span_of(item, res), f"malformed Metadata {CFN_METADATA_KEY}.ignore entry: "
+                             "write {id: TL101, reason: ...}")
+                continue
+            entries.append((rid, str(plain.get("reason") or ""), _span_of(item, res)))
+    else:
         problems.add(res.path, span, f"Metadata {CFN_METADATA_KEY}.ignore must be a list of {{id, reason}}")
-        return []
+    return _cfn_entries(res, entries, catalog, problems)
+
+
+def _cfn_entries(res: NativeResource, entries: list[tuple[str, str, Span]], catalog: Catalog,
+                 problems: _Problems) -> list[Directive]:
     out: list[Directive] = []
-    for item in raw_entries:
-        ispan = _span_of(item, res)
-        plain = _plain(item)
-        if not isinstance(plain, dict) or not isinstance(plain.get("id"), str) or set(plain) - {"id", "reason"}:
-            problems.add(res.path, ispan, f"malformed Metadata {CFN_METADATA_KEY}.ignore entry: "
-                         "write {id: TL101, reason: ...}")
-            continue
-        rules = _resolve(catalog, plain["id"].split(","), res.path, ispan, problems)
-        reason = _clean_reason(str(plain.get("reason") or ""))
+    for rid, why, ispan in entries:
+        rules = _resolve(catalog, rid.split(","), res.path, ispan, problems)
+        reason = _clean_reason(why)
         if rules and not reason:
             problems.add(res.path, ispan, f"suppression of {', '.join(rules)} gives no reason; "
                          "it is not applied until it says why")
