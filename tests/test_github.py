@@ -13,7 +13,8 @@ from transit_lint.policy.loader import load_catalog
 from transit_lint.report.github import annotation, escape_data, escape_property
 from transit_lint.spans import Span
 
-BAD = 'resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n    type = "forward"\n  }\n}\n'
+BAD = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n'
+       '  default_action {\n    type = "forward"\n  }\n}\n')
 WEAK = ('resource "aws_lb_listener" "s" {\n  port       = 443\n  protocol   = "HTTPS"\n'
         '  ssl_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"\n  default_action {\n    type = "forward"\n  }\n}\n')
 LINE = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<msg>.*)$")

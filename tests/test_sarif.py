@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "standards" / "sarif-schema-2.1.0.json"
 FIXTURES = ROOT / "fixtures"
 
-BAD = 'resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n    type = "forward"\n  }\n}\n'
+BAD = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n'
+       '  default_action {\n    type = "forward"\n  }\n}\n')
 WEAK = ('resource "aws_lb_listener" "s" {\n  port       = 443\n  protocol   = "HTTPS"\n'
         '  ssl_policy = "ELBSecurityPolicy-2016-08"\n  default_action {\n    type = "forward"\n  }\n}\n')
 BROKEN = 'resource "x" "y" {\n  a = \n'

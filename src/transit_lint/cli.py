@@ -194,7 +194,8 @@ def lint(
         stdin_text = sys.stdin.read()
         result = _run_stdin(opts, stdin_name, stdin_text)
     else:
-        rules = _ignore_rules(scan, cfg, _split(exclude) or [], use_gitignore=cfg.respect_gitignore and not no_gitignore)
+        rules = _ignore_rules(scan, cfg, _split(exclude) or [],
+                              use_gitignore=cfg.respect_gitignore and not no_gitignore)
         opts.paths = _skip_ignored(_tfvars_to_module(scan), rules)
         result = _drop_ignored(_run(opts), rules, named=opts.paths)
     _override_severities(result, settings.severity)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..spans import Span
 
 FORMAT = "cloudformation"
 
@@ -49,11 +50,15 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
         try:
             loaded = load_template(parsed.root, f.rel, overrides)
         except RecursionError:
-            result.errors.append(parse_error(f.rel, parsed.root.span, "template is nested too deeply to evaluate"))
+            result.errors.append(parse_error(f.rel, Span.point(1), "template is nested too deeply to evaluate"))
+            continue
+        except Exception as e:  # noqa: BLE001 - one template must never stop the run
+            result.errors.append(parse_error(f.rel, Span.point(1), f"template could not be evaluated: "
+                                                                    f"{type(e).__name__}: {e}"))
             continue
         if loaded.problems:
-            first = loaded.problems[0]
+            problem = loaded.problems[0]
             extra = f" (and {len(loaded.problems) - 1} more)" if len(loaded.problems) > 1 else ""
-            result.errors.append(parse_error(f.rel, first.span, first.message + extra))
+            result.errors.append(parse_error(f.rel, problem.span, problem.message + extra))
         result.resources.extend(loaded.resources)
     return result

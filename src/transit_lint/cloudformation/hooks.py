@@ -13,11 +13,11 @@ from typing import Any
 
 from .. import tls
 from ..model import Attr, NativeResource, Node
+from ..normalize.mapping import hook
+from ..normalize.paths import resolve
 from ..spans import Span
 from ..terraform.evaluate import Reference
 from ..tree import UNKNOWN, Value
-from ..normalize.mapping import hook
-from ..normalize.paths import resolve
 
 # a cipher name we cannot resolve but that names a broken primitive is reported as written
 _WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
@@ -214,10 +214,11 @@ def db_parameters(node: Node, res: NativeResource, ctx: Value) -> None:
                 node.attrs[f"param.{name}"] = Attr(value, v.anchor, v.origin)
         return
     name, table = ("tls", _DOCDB_TLS) if res.type.startswith("AWS::DocDB::") else ("neptune_enforce_ssl", _NEPTUNE_SSL)
-    v = found.get(name)
-    if v is None:
+    setting: Value | None = found.get(name)
+    if setting is None:
         node.attrs["tls.required"] = Attr(True, None, "engine default")
         return
+    v = setting
     t = _text(v)
     verdict = table.get(t.strip().lower()) if t is not None else None
     node.attrs["tls.required"] = Attr(UNKNOWN if verdict is None else verdict, v.anchor, v.origin)

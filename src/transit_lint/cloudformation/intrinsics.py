@@ -234,6 +234,7 @@ class Resolver:
 
     def _getatt(self, arg: Value, at: Value) -> Value | None:
         d = arg.data
+        parts: list[Any]
         if isinstance(d, str):
             parts = d.split(".", 1)
         elif isinstance(d, list) and len(d) == 2:

@@ -56,6 +56,13 @@ class _Lines:
         return not s or s.startswith("#")
 
 
+MAX_NODES = 250_000  # values per template: YAML aliases can multiply a small file beyond reason
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _is_yaml_mark(mark: Any) -> bool:
     return hasattr(mark, "index") or hasattr(mark, "buffer")
 
@@ -63,6 +70,7 @@ def _is_yaml_mark(mark: Any) -> bool:
 class _Builder:
     def __init__(self, text: str) -> None:
         self.lines = _Lines(text)
+        self.count = 0
 
     def start(self, mark: Any) -> tuple[int, int] | None:
         if mark is None:
@@ -99,6 +107,9 @@ class _Builder:
         return s
 
     def build(self, node: Any, fallback: Span) -> Value:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge
         span = self.span(node) or fallback
         if isinstance(node, dict):
             out: dict[str, Value] = {}
@@ -168,18 +179,27 @@ def parse_template(text: str) -> ParsedTemplate:
     from cfnlint.decode import decode_str
 
     is_json = text.lstrip().startswith("{")
+    if is_json and "\t" in text:
+        # valid JSON holds raw tabs only as whitespace (inside strings they must be escaped), and
+        # the YAML reader refuses some of them: a space keeps every line and column
+        text = text.replace("\t", " ")
     try:
         data, matches = decode_str(text)
     except RecursionError:
         return ParsedTemplate(None, [ParseProblem(Span.point(1), "template is nested too deeply to read")])
-    except Exception as e:  # the decoder promises matches, but a parser must never raise
+    except Exception as e:  # noqa: BLE001 - the decoder promises matches; a parser never raises
         return ParsedTemplate(None, [ParseProblem(Span.point(1), f"template could not be read: {e}")])
     if data is None or matches:
         problems = [ParseProblem(_match_span(m), str(getattr(m, "message", m))) for m in matches]
         return ParsedTemplate(None, problems or [ParseProblem(Span.point(1), "template could not be read")],
                               is_json=is_json)
-    builder = _Builder(text)
-    root = builder.build(data, Span(1, 1, 1, 1))
+    try:
+        root = _Builder(text).build(data, Span(1, 1, 1, 1))
+    except RecursionError:
+        return ParsedTemplate(None, [ParseProblem(Span.point(1), "template is nested too deeply to read")])
+    except _TooLarge:
+        return ParsedTemplate(None, [ParseProblem(Span.point(1), f"template holds more than {MAX_NODES} values "
+                                                                 "once YAML aliases are expanded")])
     if not root.is_map():
         return ParsedTemplate(None, [ParseProblem(root.span, "a template must be a mapping at the top level")])
     comments = [] if is_json else yaml_comments(text)

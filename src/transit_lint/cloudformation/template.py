@@ -92,8 +92,11 @@ def _resource(lid: str, entry: Value, resolver: Resolver, rel: str, globals_: di
         body = canonical_keys(body, {k.lower(): k for k in CASE_INSENSITIVE_KEYS[type_v.data]})
     whole = entry.key_span or entry.span
     header = Span(whole.line, whole.column, whole.line, whole.column + len(lid))
-    meta: dict[str, Any] = {"root": rel, "prefix": "", "logical_id": lid,
-                            "suppressions": metadata_suppressions(entry.get("Metadata"))}
+    # Metadata is handed over as written: policy/suppress.py reads its `transit-lint` waivers
+    # (JSON templates cannot hold comments)
+    meta: dict[str, Any] = {"root": rel, "prefix": "", "logical_id": lid}
+    if entry.get("Metadata") is not None:
+        meta["Metadata"] = entry.get("Metadata")
     if cond is not None and isinstance(cond.data, str):
         meta["condition"] = cond.data
     return NativeResource(address=lid, type=type_v.data, format=FORMAT, path=rel, span=whole,
@@ -195,61 +198,34 @@ def _attach_policies(resources: list[NativeResource]) -> None:
             continue
         entry = {"policy": pol.address, "document": doc, "span": doc.anchor}
         for t in targets.data if isinstance(targets.data, list) else [targets]:
-            found = _target(t, types, resources, by_id)
-            if found is None:
+            found, unknown = _target(t, types, resources, by_id)
+            if unknown:
                 # the policy governs something we cannot name: every resource of these types
                 # may be the one, so their "no policy" becomes unknown
                 for r in resources:
                     if r.type in types:
                         r.meta["policy_target_unknown"] = True
-            elif found is not False:
+            elif found is not None:
                 found.meta.setdefault("attached_policies", []).append(entry)
 
 
 def _target(t: Value, types: tuple[str, ...], resources: list[NativeResource],
-            by_id: dict[str, NativeResource]) -> NativeResource | None | bool:
-    """The governed resource; None when unknown; False when it is outside this template."""
+            by_id: dict[str, NativeResource]) -> tuple[NativeResource | None, bool]:
+    """(the governed resource or None when it is outside this template, whether it is unknown)."""
     d = t.data
     if isinstance(d, Reference):
         r = by_id.get(d.address)
-        return r if r is not None and r.type in types else False
+        return (r if r is not None and r.type in types else None), False
     if isinstance(d, str):
         # a literal logical id stands for the reference its author meant (templates converted
         # from YAML often lose the `!Ref`); otherwise a literal is matched against the names
         r0 = by_id.get(d)
         if r0 is not None and r0.type in types:
-            return r0
+            return r0, False
         for r in resources:
             name = r.body.get(NAME_PROPERTY.get(r.type, ""))
             if r.type in types and name is not None and isinstance(name.data, str) and name.data and (
                     d == name.data or d.endswith((":" + name.data, "/" + name.data))):
-                return r
-        return False
-    return None if d is UNKNOWN else False
-
-
-# ---- suppressions in Metadata ------------------------------------------------------------------------
-
-
-def metadata_suppressions(meta: Value | None) -> list[tuple[str, str, Span]]:
-    """`Metadata: {transit-lint: {ignore: {TL101: reason}}}` (or a list of {rule, reason}).
-
-    JSON templates cannot hold comments, so a resource's Metadata carries its waivers, as
-    cfn-lint's `Metadata: cfn-lint: config: ignore_checks` does. Returns (rule, reason, span)."""
-    if meta is None or not meta.is_map():
-        return []
-    tl = meta.get("transit-lint")
-    ignore = tl.get("ignore") if tl is not None else None
-    if ignore is None:
-        return []
-    out: list[tuple[str, str, Span]] = []
-    if ignore.is_map():
-        for rule, reason in ignore.items():
-            out.append((rule, reason.data if isinstance(reason.data, str) else "", reason.anchor))
-    elif isinstance(ignore.data, list):
-        for item in ignore.data:
-            rule_v, reason_v = item.get("rule"), item.get("reason")
-            if rule_v is not None and isinstance(rule_v.data, str):
-                reason = reason_v.data if reason_v is not None and isinstance(reason_v.data, str) else ""
-                out.append((rule_v.data, reason, item.anchor))
-    return out
+                return r, False
+        return None, False
+    return None, d is UNKNOWN

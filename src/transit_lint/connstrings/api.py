@@ -35,7 +35,7 @@ def parse(text: str) -> ConnString | None:
     """
     try:
         return _parse(text)
-    except Exception:  # the contract: no input may make the linter crash
+    except Exception:  # noqa: BLE001 -- the contract: no input may make the linter crash
         return None
 
 
@@ -62,8 +62,10 @@ def _parse(text: str) -> ConnString | None:
         found = descriptor_conn(body, masked, 0, len(body)) if close == len(masked) else None
         return None if found is None else _shift(found, start)
     if gates.go_dsn and not spaced:
-        at = masked.find("@")
-        if at >= 0 and masked.startswith(("@tcp(", "@tcp6("), at):
+        at = gates.low.find("@tcp(")
+        if at < 0:
+            at = gates.low.find("@tcp6(")
+        if at >= 0:
             found = go_dsn_conn(body, masked, 0, at)
             if found is not None and found.end == len(body):
                 return _shift(found, start)
@@ -77,7 +79,7 @@ def _parse(text: str) -> ConnString | None:
         found = parse_semicolon(body, masked, start)
         if found is not None:
             return found
-    if gates.stackexchange and not spaced:
+    if gates.stackexchange:
         found = stackexchange_conn(body, masked, 0, len(body))
         if found is not None:
             return _shift(found, start)
@@ -129,5 +131,5 @@ def parse_kafka_properties(props: Mapping[str, str]) -> ConnString | None:
         verdict, params, hosts = found
         parsed = Parsed("kafka", verdict, hosts, params, 9092, generic_switches=False)
         return finish(parsed, "kv", 0, 0)
-    except Exception:  # the contract: no input may make the linter crash
+    except Exception:  # noqa: BLE001 -- the contract: no input may make the linter crash
         return None

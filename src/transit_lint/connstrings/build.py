@@ -3,7 +3,7 @@ values, default ports and the list of parameters that were read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .hosts import HostPort, with_default_port
 from .lexical import Params, compact, truth, value_word
@@ -47,7 +47,6 @@ class Parsed:
     params: Params
     default_port: int | None
     generic_switches: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def apply_generic_switches(params: Params, verdict: Verdict) -> Verdict:
@@ -87,7 +86,6 @@ def finish(parsed: Parsed, scheme: str, start: int, end: int) -> ConnString:
     hosts = with_default_port(parsed.hosts, parsed.default_port)
     host, port = hosts[0] if hosts else (None, parsed.default_port)
     consulted = dict(params.consulted)
-    consulted.update(parsed.extra)
     return ConnString(
         technology=parsed.technology,
         scheme=scheme,

@@ -63,7 +63,8 @@ def open_gates(text: str) -> Gates | None:
         descriptor = "description" in low
         ssl = "ssl" in low
         stackexchange = "," in text and (ssl or "password" in low or "abortconnect" in low or "allowadmin" in low)
-        libpq = _LIBPQ_HINT.search(low) is not None or ("host" in low and ("user" in low or "password" in low))
+        # libpq_conn needs a host (no host means the Unix-domain socket), so "host" must appear.
+        libpq = "host" in low and (_LIBPQ_HINT.search(low) is not None or "user" in low or "password" in low)
     if url or go_dsn or kafka or semicolon or descriptor or stackexchange or libpq:
         return Gates(low, url, semicolon, descriptor, go_dsn, stackexchange, libpq, kafka)
     return None

@@ -98,21 +98,23 @@ def _protocol_verdict(protocols: list[str]) -> Verdict:
             "no security.protocol: Kafka clients default to PLAINTEXT",
             "Kafka default security.protocol=PLAINTEXT",
         )
-    result: Verdict | None = None
-    for raw in protocols:
-        word = value_word(raw)
-        if has_placeholder(raw):
-            current = Verdict(TlsMode.UNKNOWN, f"security.protocol={raw} is templated")
-        elif word in ("plaintext", "saslplaintext"):
-            current = Verdict(TlsMode.PLAINTEXT, f"security.protocol={raw} sends data in clear")
-        elif word in ("ssl", "saslssl"):
-            current = Verdict(TlsMode.VERIFIED, f"security.protocol={raw}")
-        else:
-            current = Verdict(TlsMode.UNKNOWN, f"security.protocol={raw} is not a Kafka protocol")
-        if result is None or weakest(result.mode, current.mode) != result.mode:
+    verdicts = [_one_protocol(raw) for raw in protocols]
+    result = verdicts[0]
+    for current in verdicts[1:]:
+        if weakest(result.mode, current.mode) != result.mode:
             result = current
-    assert result is not None
     return result
+
+
+def _one_protocol(raw: str) -> Verdict:
+    word = value_word(raw)
+    if has_placeholder(raw):
+        return Verdict(TlsMode.UNKNOWN, f"security.protocol={raw} is templated")
+    if word in ("plaintext", "saslplaintext"):
+        return Verdict(TlsMode.PLAINTEXT, f"security.protocol={raw} sends data in clear")
+    if word in ("ssl", "saslssl"):
+        return Verdict(TlsMode.VERIFIED, f"security.protocol={raw}")
+    return Verdict(TlsMode.UNKNOWN, f"security.protocol={raw} is not a Kafka protocol")
 
 
 def _ssl_verdict(values: Mapping[str, list[str]], base: Verdict) -> Verdict:

@@ -67,15 +67,21 @@ class Level:
     stmts: list[Directive]
     parent: Level | None = None
     head: Directive | None = None
+    _by_name: dict[str, list[Directive]] | None = field(default=None, repr=False)
+    _unresolved: Directive | None = field(default=None, repr=False)
 
     def own(self, name: str) -> list[Directive]:
-        return [d for d in self.stmts if d.name == name]
+        if self._by_name is None:  # an http block may hold thousands of servers: index once
+            self._by_name = {}
+            for d in self.stmts:
+                self._by_name.setdefault(d.name, []).append(d)
+                if self._unresolved is None and d.name == "include" and d.unresolved is not None and not harmless(d):
+                    self._unresolved = d
+        return self._by_name.get(name, [])
 
     def unresolved(self) -> Directive | None:
-        for d in self.stmts:
-            if d.name == "include" and d.unresolved is not None and not harmless(d):
-                return d
-        return None
+        self.own("")
+        return self._unresolved
 
     def children(self, *names: str) -> Iterator[Directive]:
         for d in self.stmts:
@@ -168,19 +174,20 @@ def parse_listen(d: Directive | None, stream: bool) -> Listen:
     if first.startswith("["):
         close = first.find("]")
         address, port_text = first[: close + 1], first[close + 2:] if first[close + 1: close + 2] == ":" else ""
-    elif re.fullmatch(r"\d+", first) or "$" in first and ":" not in first:
+    elif re.fullmatch(r"\d+", first) or ("$" in first and ":" not in first):
         address, port_text = "*", first
     elif ":" in first:
         address, port_text = first.rsplit(":", 1)
-    port: int | None
-    if not port_text:
-        port = None if stream or "$" in address else 80
-    elif port_text.isdigit():
-        port = int(port_text)
-    else:
-        port = None
+    port = (None if stream or "$" in address else 80) if not port_text else _port(port_text)
     local = is_not_a_peer(address.strip("[]")) and address not in ("*", "[::]", "0.0.0.0")
     return Listen(d, address, port, ssl, quic, udp, local)
+
+
+def _port(text: str) -> int | None:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5):
+        return None
+    value = int(text)
+    return value if 0 < value <= 65535 else None
 
 
 @dataclass
@@ -210,10 +217,10 @@ def parse_target(directive: str, raw: str) -> Target:
         close = hostport.find("]")
         host = hostport[1:close]
         tail = hostport[close + 1:]
-        port = int(tail[1:]) if tail.startswith(":") and tail[1:].isdigit() else None
+        port = _port(tail[1:]) if tail.startswith(":") else None
     elif hostport.count(":") == 1:
         host, p = hostport.split(":")
-        port = int(p) if p.isdigit() else None
+        port = _port(p)
     if "$" in host:
         return Target(scheme_l, None, port, False)
     return Target(scheme_l, host.lower(), port, is_not_a_peer(host))
@@ -264,7 +271,9 @@ class Builder:
         names = [a for d in level.own("server_name") for a in d.args if a not in ("", '""')]
         name = names[0] if names else "_"
         stream = ctx == "stream"
-        listens = [parse_listen(d, stream) for d in level.own("listen")] or ([] if stream else [parse_listen(None, False)])
+        listens = [parse_listen(d, stream) for d in level.own("listen")]
+        if not listens and not stream:
+            listens = [parse_listen(None, False)]  # no listen: nginx listens on *:80
         legacy_ssl = _flag(effective(level, "ssl"))
         groups: dict[tuple[object, bool, bool], Listen] = {}
         for ls in listens:
@@ -353,7 +362,7 @@ class Builder:
         levels = [level] if ctx == "stream" else _locations(level)
         for lv in levels:
             for d in lv.stmts:
-                if ctx == "stream" and d.name != "proxy_pass" or ctx == "http" and d.name not in PASS_DIRECTIVES:
+                if (ctx == "stream" and d.name != "proxy_pass") or (ctx == "http" and d.name not in PASS_DIRECTIVES):
                     continue
                 if not d.args:
                     continue

@@ -14,18 +14,21 @@ import os
 import re
 from pathlib import Path
 
+from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..spans import Span
 from . import hooks  # noqa: F401 - registers the table hooks
 from .build import Builder
 from .defaults import DEFAULT_VERSION, parse_version, show
 from .includes import Project, flatten, snippet_prefix
-from .syntax import Directive, ParsedFile, known_directive, parse_nginx
+from .syntax import Directive, ParsedFile, known_directive, statement_names
 
 FORMAT = "nginx"
 
 MAIN_BLOCKS = frozenset({"http", "stream", "events", "mail"})
 _TEMPLATE = re.compile(r"\{\{|\{%|<%")
 _MIN_KNOWN_SHARE = 0.6
+_SNIFF_STATEMENTS = 200  # enough statements to tell nginx from INI, Apache or BIND
 
 
 def sniff(path: Path, text: str) -> bool:
@@ -33,21 +36,11 @@ def sniff(path: Path, text: str) -> bool:
     or BIND configuration parse as a few unknown statements and are left alone)."""
     if _TEMPLATE.search(text):
         return False  # Jinja/Go/ERB templates are not nginx until rendered
-    pf = parse_nginx(text, path, path.name)
-    names = [d.name for d in _walk(pf.directives)]
+    names = statement_names(text, _SNIFF_STATEMENTS)
     if not names:
         return False
     known = sum(1 for n in names if known_directive(n))
     return known >= 1 and known / len(names) >= _MIN_KNOWN_SHARE
-
-
-def _walk(ds: list[Directive]) -> list[Directive]:
-    out: list[Directive] = []
-    for d in ds:
-        out.append(d)
-        if d.block is not None and d.name not in ("map", "types", "geo", "charset_map", "split_clients", "match"):
-            out.extend(_walk(d.block))
-    return out
 
 
 def is_main(pf: ParsedFile) -> bool:
@@ -63,27 +56,32 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     parsed = [pf for pf in (project.file(p) for p in ordered) if pf is not None]
     mains = [pf for pf in parsed if is_main(pf)]
     others = [pf for pf in parsed if not is_main(pf)]
-    trees: list[tuple[ParsedFile, list[Directive], bool]] = []
+    trees: list[tuple[list[Directive], bool]] = []
     for pf in mains:
-        trees.append((pf, project.expand(pf.directives, pf.path.parent, (), (pf.path,)), True))
+        trees.append((project.expand(pf.directives, pf.path.parent, (), (pf.path,)), True))
     # which of the other files does another one include? (a dry run: its notes are dropped)
     kept_notes = list(project.notes)
-    for pf in others:
-        if pf.path not in project.included:
-            project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,))
+    for other in others:
+        if other.path not in project.included:
+            project.expand(other.directives, snippet_prefix(other.path), (), (other.path,))
     project.notes = kept_notes
     for pf in others:
         if pf.path not in project.included:
-            trees.append((pf, project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
+            trees.append((project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
     builder = Builder(version)
-    for pf, tree, main in trees:
-        if main:
-            builder.main(tree)
-        elif any(d.name == "server" for d in flatten(tree)):
-            builder.snippet(tree)
+    for tree, main in trees:
+        try:
+            if main:
+                builder.main(tree)
+            elif any(d.name == "server" for d in flatten(tree)):
+                builder.snippet(tree)
+        except Exception as e:  # noqa: BLE001 - one odd file must not stop the run
+            where = tree[0] if tree else None
+            project.errors.append(parse_error(where.rel if where else "?", Span(1, 1, 1, 1),
+                                              f"nginx configuration could not be read: {type(e).__name__}: {e}"))
     result = FrontendResult(resources=builder.resources, errors=project.errors,
                             files_parsed=len([p for p in project.parsed.values() if p is not None]),
                             comments=project.comments, notes=list(project.notes))
     if builder.resources and "nginx_version" not in ctx.options:
-        result.notes.append(f"nginx defaults assumed for nginx {show(version)} (set nginx_version to change)")
+        result.notes.append(f"nginx defaults assumed for nginx {show(version)} (--nginx-version changes it)")
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Any
 
 from .. import ports, tls
@@ -128,13 +129,14 @@ def nginx_ciphers(node: Node, res: NativeResource, ctx: Value) -> None:
         text = c.data if c is not None else defaults.ciphers(v)
         if c is None:
             origin = f"ssl_ciphers is not set: the nginx default {text} applies"
-        suites, unknown = tls.expand_openssl_cipher_string(str(text))
+        suites, unknown = _expand(str(text))
         if not suites and unknown:
             node.attrs["tls.ciphers"] = Attr(UNKNOWN, c.anchor if c else None, origin)
             return
-        suites = [s for s in suites if _negotiable(s)]
-        if ctx.get("ssl_dhparam") is None and v >= defaults.DHE_NEEDS_DHPARAM:
-            suites = [s for s in suites if not _dhe(s)]  # no DH parameters: DHE is never negotiated
+        dhparam = ctx.get("ssl_dhparam")
+        if (dhparam is None or dhparam.data is UNKNOWN) and v >= defaults.DHE_NEEDS_DHPARAM:
+            # no DH parameters, DHE is never negotiated (when unknown, only certain suites are judged)
+            suites = [s for s in suites if not _dhe(s)]
         names += suites
         spans += [c.anchor if c is not None else None] * len(suites)
         if c is not None:
@@ -158,6 +160,18 @@ def nginx_ciphers(node: Node, res: NativeResource, ctx: Value) -> None:
 _NEVER_NEGOTIATED_KX = frozenset({"PSK", "RSAPSK", "DHEPSK", "ECDHEPSK", "SRP", "KRB5"})
 
 
+@lru_cache(maxsize=256)
+def _expand_cached(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    suites, unknown = tls.expand_openssl_cipher_string(text)
+    return tuple(s for s in suites if _negotiable(s)), tuple(unknown)
+
+
+def _expand(text: str) -> tuple[list[str], list[str]]:
+    """An OpenSSL cipher string -> the suites nginx can negotiate (IANA names), unknown terms."""
+    suites, unknown = _expand_cached(text)
+    return list(suites), list(unknown)
+
+
 def _negotiable(iana: str) -> bool:
     c = tls.cipher(iana)
     return c is None or c.kx not in _NEVER_NEGOTIATED_KX
@@ -168,11 +182,36 @@ def _dhe(iana: str) -> bool:
     return c is not None and c.kx.startswith("DH") and c.kx != "DHEPSK"
 
 
+TLS_ONLY_ATTRS = ("tls.client_auth", "tls.key_log", "tls.certificate")
+
+
+@hook("nginx_tls_only")
+def nginx_tls_only(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A server's TLS directives say nothing about its plaintext sockets."""
+    if not _is_tls(node):
+        for name in TLS_ONLY_ATTRS:
+            node.attrs.pop(name, None)
+
+
+@hook("nginx_exposure")
+def nginx_exposure(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A socket bound to one private or public address says who can reach it; a wildcard does not."""
+    listen = ctx.get("listen")
+    address = listen.get("address") if listen is not None else None
+    if address is None or not isinstance(address.data, str):
+        return
+    try:
+        ip = ipaddress.ip_address(address.data.strip("[]"))
+    except ValueError:
+        return
+    if not ip.is_unspecified:
+        node.attrs["exposure"] = Attr("public" if ip.is_global else "internal", address.anchor)
+
+
 @hook("nginx_client_auth")
 def nginx_client_auth(node: Node, res: NativeResource, ctx: Value) -> None:
     """Client certificates requested (`on`/`optional`) are verified only against a CA bundle."""
     if not _is_tls(node):
-        node.attrs.pop("tls.client_auth", None)
         return
     mode = node.get("tls.client_auth")
     if mode is None or mode.value not in ("required", "optional"):
@@ -238,7 +277,11 @@ def nginx_hsts(node: Node, res: NativeResource, ctx: Value) -> None:
     some responses carry none."""
     if node.value("protocol") != "HTTPS" or ctx.get("headers") is None:
         return
-    locations = [loc for loc in (ctx.get("locations").data if ctx.get("locations") else [])]
+    rw = ctx.get("rewrite")
+    if _verdict(rw.data if rw is not None else [])[0] == "block":
+        return  # `return 444` / a fixed 4xx for every request: no page to protect
+    locs = ctx.get("locations")
+    locations: list[Value] = list(locs.data) if locs is not None and isinstance(locs.data, list) else []
     top = [loc for loc in locations if _str(loc, "kind") == "location"]
     covers_all = any(_str(loc, "path") in ("/", "^~ /") for loc in top)
     scopes: list[tuple[Any, Span | None, str | None]] = []
@@ -433,8 +476,7 @@ def nginx_upstream_tls(node: Node, res: NativeResource, ctx: Value) -> None:
         if ciphers.data is UNKNOWN:
             node.attrs["tls.ciphers"] = Attr(UNKNOWN, ciphers.anchor)
         else:
-            suites, _ = tls.expand_openssl_cipher_string(str(ciphers.data))
-            suites = [s for s in suites if _negotiable(s)]
+            suites, _ = _expand(str(ciphers.data))
             if suites:
                 node.attrs["tls.ciphers"] = Attr(suites, ciphers.anchor, ciphers.origin, [ciphers.anchor] * len(suites))
     cert = ctx.get("ssl_certificate")
@@ -452,7 +494,8 @@ def network_of(host: str) -> str:
         ip = None
     if ip is not None:
         return "internet" if ip.is_global else "internal"
-    if "." not in h or h.endswith(INTERNAL_SUFFIXES) or (h.startswith("internal-") and h.endswith(".elb.amazonaws.com")):
+    internal_elb = h.startswith("internal-") and h.endswith(".elb.amazonaws.com")
+    if "." not in h or h.endswith(INTERNAL_SUFFIXES) or internal_elb:
         return "internal"
     return "internet"
 

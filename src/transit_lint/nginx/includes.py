@@ -99,7 +99,7 @@ class Project:
             for std in STANDARD_PREFIXES:
                 local = prefix / pattern[len(std):]
                 if pattern.startswith(std) and self.inside(_static_part(local)) and _static_part(local).exists():
-                    self.note(f"include {pattern} ({d.where()}) read from {self.rel(local)}: the project's copy of {std}")
+                    self.note(f"include {pattern} ({d.where()}) read as {self.rel(local)}, the project's copy of {std}")
                     return self._matches(local, glob.has_magic(pattern), d)
             return [], "outside the paths given"
         target = Path(os.path.normpath(prefix / pattern))

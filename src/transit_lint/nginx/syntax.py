@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from crossplane.errors import NgxParserBaseException
 from ..spans import Span
 
 MAX_REPAIRS = 8
+MISSING_SEMICOLON = 'missing ";" at the end of the line (the next directive was read as arguments)'
 _IN_FILE = re.compile(r" in [^\n]*?(?::\d+)?$")
 
 
@@ -97,7 +99,7 @@ def parse_nginx(text: str, path: Path, rel: str) -> ParsedFile:
         payload: Any = crossplane.parse_string(
             text, filename=rel, single=True, check_ctx=False, comments=False, catch_errors=True
         )
-    except Exception as e:  # the grammar must never take the run down
+    except Exception as e:  # noqa: BLE001 - the grammar must never take the run down
         problems.append(Problem(1, f"nginx parser failed: {e}"))
         return ParsedFile(path, rel, [], _dedupe(problems), scan.comments)
     seen_lines = {p.line for p in problems}
@@ -160,6 +162,36 @@ def _column(lines: list[str], line: int, name: str, after: int) -> int:
 # ---------------------------------------------------------------- token pass
 
 
+def statement_names(text: str, limit: int) -> list[str]:
+    """The first `limit` statement names (outside map/types-like blocks), for content sniffing."""
+    names: list[str] = []
+    at_start = True
+    freeform = 0  # depth inside blocks whose statements are data, not directives
+    stack: list[bool] = []
+    try:
+        for tok, _line, quoted in crossplane.lex_string(text):
+            if not quoted and tok.startswith("#"):
+                continue
+            if not quoted and tok in (";", "{", "}"):
+                if tok == "{":
+                    is_free = bool(names) and names[-1] in FREEFORM_CONTEXTS | {"split_clients", "match"}
+                    stack.append(is_free)
+                    freeform += is_free
+                elif tok == "}" and stack:
+                    freeform -= stack.pop()
+                at_start = True
+                continue
+            if at_start and not freeform:
+                names.append(tok)
+                if len(names) >= limit:
+                    break
+            at_start = False
+    except NgxParserBaseException:
+        pass
+    return names
+
+
+
 def _scan(text: str) -> _Scan:
     """Statement end lines, comments and the first structural error (with a repaired text)."""
     ends: dict[tuple[int, str], deque[int]] = defaultdict(deque)
@@ -220,7 +252,7 @@ def _scan(text: str) -> _Scan:
     if missing_semicolon:
         lines = text.split("\n")
         for ln in missing_semicolon:
-            problems.append(Problem(ln, 'missing ";" at the end of the line (the next directive was read as arguments)'))
+            problems.append(Problem(ln, MISSING_SEMICOLON))
             lines[ln - 1] = _append_semicolon(lines[ln - 1])
         return _Scan(ends, comments, problems, "\n".join(lines))
     return _Scan(ends, comments, problems, None)
@@ -232,7 +264,7 @@ def _missing_semicolon(stmt: list[tuple[str, int, bool]], stack: list[tuple[str,
         return None
     if not known_directive(stmt[0][0]) or stmt[0][0].endswith("_by_lua_block"):
         return None
-    for prev, cur in zip(stmt, stmt[1:]):
+    for prev, cur in pairwise(stmt):
         tok, line, quoted = cur
         if line > prev[1] and not quoted and known_directive(tok) and tok not in _ARG_WORDS:
             return prev[1]

@@ -26,20 +26,29 @@ values are all taken (`^path` starts at the resource, not at the rule's block):
   default_sources     (a literal list) the peers the provider assumes when none is set (GCP)
   all_ports_for_all   (a literal bool) protocol "all" opens every port whatever ports say (AWS -1)
   targets             what the rule protects; the declaring resource when absent
+  internal_annotations  (a literal map) annotation -> values ("*": any) that make a Kubernetes
+                      load balancer internal: its peers are the private network
+  https_siblings      the ports of the same object: a plaintext HTTP port beside its HTTPS port
+                      may only redirect, which the workload decides: its status is unknown
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .. import ports
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
+from ..terraform.evaluate import Reference
 from ..tree import UNKNOWN, Value
 from .mapping import hook
 from .paths import resolve
+
+if TYPE_CHECKING:
+    from ..graph import Graph
 
 ALL_PORTS = (0, 65535)
 TRANSPORTS = {"tcp": ("tcp",), "udp": ("udp",), "all": ("tcp", "udp")}
@@ -144,6 +153,9 @@ def _ports(node: Node, staged: Staged) -> None:
         judged = [] if all_traffic else [(lo, min(hi, 1023)) for lo, hi in ranges if lo < 1024]
     transports = TRANSPORTS[proto]
     found = plaintext_in(judged, transports)
+    if found and _beside_https(found, staged):
+        _unknown_ports(node, span)
+        return
     every = [p for p, _ in found]
     remote = [p for p, svc in found if svc in REMOTE_ACCESS_SERVICES]
     others = [p for p, svc in found if svc not in REMOTE_ACCESS_SERVICES]
@@ -153,6 +165,21 @@ def _ports(node: Node, staged: Staged) -> None:
     node.attrs["plaintext_ports_text"] = Attr(ports_text(every, transports), span)
     node.attrs["plaintext_service_ports_text"] = Attr(ports_text(others, transports), span)
     node.attrs["remote_access_ports_text"] = Attr(ports_text(remote, transports), span)
+
+
+HTTP_SERVICES = frozenset({"http", "http-alt"})
+
+
+def _beside_https(found: list[tuple[int, str]], staged: Staged) -> bool:
+    """Every cleartext port is HTTP and the same object also serves its HTTPS port."""
+    if "https_siblings" not in staged.spec:
+        return False
+    siblings = {_port_number(x) for x, _ in staged.items("https_siblings")}
+    for p, svc in found:
+        info = ports.port_info(p)
+        if svc not in HTTP_SERVICES or info is None or info.secure_equivalent not in siblings:
+            return False
+    return True
 
 
 def _unknown_ports(node: Node, span: Span | None) -> None:
@@ -290,6 +317,8 @@ def _peers(node: Node, staged: Staged) -> None:
     refs += [str(x) for x, _ in raw_cidrs if classify_peer(x)[0] == "ref"]
     if any(x is True for x, _ in staged.items("self")):
         refs.append("self")
+    internal = _internal_annotations(staged)
+    refs += internal
     origin = None
     default = staged.literal("default_sources")
     if not raw_cidrs and not refs and isinstance(default, list):
@@ -302,7 +331,27 @@ def _peers(node: Node, staged: Staged) -> None:
     if refs:
         node.attrs[field[:-1] + "_refs"] = Attr(refs, None)
     if not egress:
-        node.attrs["source_scope"] = _scope(cidrs, spans, unknown, first_span, origin)
+        scope = _scope(cidrs, spans, unknown, first_span, origin)
+        if internal and scope.value == "none":  # reachable from the private network only
+            scope = Attr("private", None, internal[0])
+        node.attrs["source_scope"] = scope
+
+
+def _internal_annotations(staged: Staged) -> list[str]:
+    wanted = staged.literal("internal_annotations")
+    if not isinstance(wanted, dict):
+        return []
+    meta = staged.root.get("metadata")
+    notes = meta.get("annotations") if meta is not None else None
+    out = []
+    for key, values in wanted.items():
+        got = notes.get(str(key)) if notes is not None else None
+        if got is None or not isinstance(got.data, (str, bool, int)):
+            continue
+        text = str(got.data).lower()
+        if "*" in values or text in {str(v).lower() for v in values}:
+            out.append(f"internal load balancer ({key})")
+    return out
 
 
 def classify_peer(raw: Any) -> tuple[str, list[str]]:
@@ -374,3 +423,113 @@ def _ref_text(x: Any) -> str:
     if x is UNKNOWN:
         return "?"
     return str(x)
+
+
+# ---- exposures: firewall rule -> the endpoints it opens (after the graph is built) -----------
+
+LB_TYPES = frozenset({"aws_lb", "aws_alb", "aws_elb", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                      "AWS::ElasticLoadBalancing::LoadBalancer"})
+# properties through which a workload uses a security group
+GROUP_USE_KEYS = frozenset({"security_groups", "vpc_security_group_ids", "security_group_ids",
+                            "SecurityGroups", "SecurityGroupIds", "VpcSecurityGroupIds"})
+# properties through which a standalone rule names its group, and a listener its load balancer
+RULE_GROUP_KEYS = frozenset({"security_group_id", "GroupId", "GroupName"})
+LISTENER_LB_KEYS = frozenset({"load_balancer_arn", "LoadBalancerArn"})
+
+
+def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
+    """Draw `exposes` edges from each ingress firewall rule to the load-balancer listeners its
+    ports open (rule -> security group -> load balancer -> listener), mark the listeners of
+    internet-facing rules `exposure: public`, and drop from a rule's plaintext service ports
+    those every exposed listener redirects to HTTPS or refuses (R3): port 80 open to the
+    internet on a load balancer whose port-80 listener redirects is the way HTTPS sites work.
+
+    `resources` are all native resources of the run: the load balancers are not nodes, and a
+    group that also protects anything other than load balancers keeps its findings."""
+    by_address = {_key(r, r.address): r for r in resources}
+    users: dict[tuple[str, str], list[NativeResource]] = {}
+    for r in by_address.values():
+        for attr, ref in _refs(r.body):
+            if attr in GROUP_USE_KEYS:
+                users.setdefault(_key(r, ref.address), []).append(r)
+    listeners: dict[tuple[str, str], list[Node]] = {}
+    for n in graph.nodes.values():
+        if n.kind != "endpoint" or n.resource is None:
+            continue
+        if n.resource.type in LB_TYPES:  # classic ELB: the listeners are the balancer's own
+            listeners.setdefault(_key(n.resource, n.resource.address), []).append(n)
+        for attr, ref in _refs(n.resource.body):
+            if attr in LISTENER_LB_KEYS:
+                listeners.setdefault(_key(n.resource, ref.address), []).append(n)
+    for rule in list(graph.nodes.values()):
+        if rule.kind != "firewall_rule" or rule.resource is None:
+            continue
+        if rule.value("direction") != "ingress" or rule.value("action") != "allow":
+            continue
+        group = _rule_group(rule.resource)
+        using = users.get(group, [])
+        balancers = [u for u in using if u.type in LB_TYPES]
+        exposed = [ep for lb in balancers for ep in listeners.get(_key(lb, lb.address), [])
+                   if _opens(rule, ep.value("port"))]
+        for ep in exposed:
+            graph.add_edge(rule.id, ep.id, "exposes", "port")
+            # an internal load balancer stays internal whatever its group allows
+            public = rule.value("source_scope") in ("internet", "public")
+            if public and ep.value("exposure") not in ("public", "internal"):
+                ep.attrs["exposure"] = Attr("public", None, f"opened by {rule.id}")
+        if balancers and len(balancers) == len(using):
+            _drop_redirected(rule, balancers, listeners)
+
+
+def _drop_redirected(rule: Node, balancers: list[NativeResource],
+                     listeners: dict[tuple[str, str], list[Node]]) -> None:
+    attr = rule.get("plaintext_service_ports")
+    if attr is None or not isinstance(attr.value, list):
+        return
+    redirected = []
+    for p in attr.value:
+        on_port = [[ep for ep in listeners.get(_key(lb, lb.address), []) if ep.value("port") == p]
+                   for lb in balancers]
+        if all(eps and all(ep.value("redirect_to_https") is True or ep.value("blocks_plaintext") is True
+                           for ep in eps) for eps in on_port):
+            redirected.append(p)
+    if not redirected:
+        return
+    kept = [p for p in attr.value if p not in redirected]
+    rule.attrs["plaintext_service_ports"] = Attr(kept, attr.span, attr.origin)
+    rule.attrs["plaintext_service_ports_text"] = Attr(ports_text(kept), attr.span)
+    rule.attrs["redirected_ports"] = Attr(redirected, attr.span, "the load balancer's listeners redirect to HTTPS")
+
+
+def _opens(rule: Node, port: Any) -> bool:
+    ranges = rule.value("port_ranges")
+    return isinstance(port, int) and isinstance(ranges, list) and any(lo <= port <= hi for lo, hi in ranges)
+
+
+def _rule_group(res: NativeResource) -> tuple[str, str]:
+    """The security group a rule belongs to: its own resource for inline rules, else the one
+    its `security_group_id` / `GroupId` names."""
+    for attr, ref in _refs(res.body):
+        if attr in RULE_GROUP_KEYS:
+            return _key(res, ref.address)
+    return _key(res, res.address)
+
+
+def _key(res: NativeResource, address: str) -> tuple[str, str]:
+    """Addresses are unique within one root module or template; child modules prefix theirs."""
+    prefix = res.meta.get("prefix", "")
+    if address.startswith(prefix):
+        prefix = ""
+    return (str(res.meta.get("root", "")), prefix + address)
+
+
+def _refs(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
+    d = v.data
+    if isinstance(d, Reference):
+        yield key, d
+    elif isinstance(d, dict):
+        for k, x in d.items():
+            yield from _refs(x, k)
+    elif isinstance(d, list):
+        for x in d:
+            yield from _refs(x, key)

@@ -169,37 +169,45 @@ def ciphers_from_openssl_names(node: Node, res: NativeResource, ctx: Value) -> N
 
 _SECURE_TRANSPORT = re.compile(r"^(aws|acs):securetransport$", re.I)
 
+# native type prefix -> the service's action prefix
+_POLICY_SERVICE = {
+    "aws_s3_": "s3", "aws_sqs_": "sqs", "aws_sns_": "sns", "aws_efs_": "elasticfilesystem", "alicloud_oss_": "oss",
+}
+
 
 @hook("secure_transport_policy")
 def secure_transport_policy(node: Node, res: NativeResource, ctx: Value) -> None:
-    """A bucket/queue/topic/file-system policy requires TLS only if it denies every principal
-    when `aws:SecureTransport` (Alibaba OSS: `acs:SecureTransport`) is false.
+    """`secure_transport_enforced` (TL120): the policy written on a bucket, queue, topic or file
+    system denies every principal when `aws:SecureTransport` (Alibaba OSS: `acs:SecureTransport`)
+    is false, for all of the service's actions (or at least its object reads and writes).
 
     An Allow conditioned on SecureTransport = true is not enough: principals granted access by
-    their own identity policies still reach the resource over plaintext (AWS Config's
-    s3-bucket-ssl-requests-only judges the same way).
+    their own identity policies still reach the resource over plaintext (AWS Security Hub S3.5
+    judges the same way). No policy in the code: nothing is claimed.
     """
     pol = ctx.get("policy")
     if pol is None:
         return
+    service = next((v for k, v in _POLICY_SERVICE.items() if res.type.startswith(k)), "")
     statements = _policy_statements(pol, res)
     if statements is None:
-        _set(node, "tls.required", UNKNOWN, pol.anchor, pol.origin)
+        _set(node, "secure_transport_enforced", UNKNOWN, pol.anchor, pol.origin)
         return
     verdict: Any = False
     for st in statements:
-        got = _denies_plaintext(st)
+        got = _denies_plaintext(st, service)
         if got is True:
             verdict = True
             break
         if got is UNKNOWN:
             verdict = UNKNOWN
-    _set(node, "tls.required", verdict, pol.anchor, pol.origin)
+    _set(node, "secure_transport_enforced", verdict, pol.anchor, pol.origin)
 
 
 def _policy_statements(pol: Value, res: NativeResource) -> list[dict[str, Any]] | None:
     """The statements of a policy given as JSON text, jsonencode(...) or a reference to a
-    `data.aws_iam_policy_document`; None when they cannot be known."""
+    `data.aws_iam_policy_document`, as {effect, actions, principal_all, conditions}; None when
+    they cannot be known."""
     d = pol.data
     if isinstance(d, Reference):
         target = lookup(res, d)
@@ -218,16 +226,18 @@ def _policy_statements(pol: Value, res: NativeResource) -> list[dict[str, Any]] 
         return None
     if not isinstance(doc, dict):
         return None
-    raw = doc.get("Statement", doc.get("statement"))
+    raw = _get_ci(doc, "Statement", [])
     if raw is UNKNOWN:
         return None
-    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    items = raw if isinstance(raw, list) else [raw]
     out: list[dict[str, Any]] = []
     for st in items:
         if not isinstance(st, dict):
             return None
+        not_action = _get_ci(st, "NotAction", None)
         out.append({
             "effect": _get_ci(st, "Effect", "Allow"),
+            "actions": ["*"] if not_action is not None else _as_list(_get_ci(st, "Action", [])),
             "principal_all": _principal_all(_get_ci(st, "Principal", None)),
             "conditions": list(_json_conditions(_get_ci(st, "Condition", {}))),
         })
@@ -236,30 +246,35 @@ def _policy_statements(pol: Value, res: NativeResource) -> list[dict[str, Any]] 
 
 def _document_statements(body: Value) -> list[dict[str, Any]] | None:
     doc = _plain(body)
-    extra = [doc.get(k) for k in ("source_policy_documents", "override_policy_documents", "source_json")]
+    merged = [doc.get(k) for k in ("source_policy_documents", "override_policy_documents", "source_json",
+                                   "override_json")]
     out: list[dict[str, Any]] = []
     for st in doc.get("statement") or []:
         if not isinstance(st, dict):
             return None
-        principals = st.get("principals") or []
         star: Any = False
+        principals = st.get("principals") or []
         for p in principals if isinstance(principals, list) else [principals]:
             if not isinstance(p, dict) or p.get("type") is UNKNOWN or p.get("identifiers") is UNKNOWN:
                 star = UNKNOWN
                 continue
-            ids = p.get("identifiers") or []
-            if p.get("type") in ("*", "AWS") and "*" in (ids if isinstance(ids, list) else [ids]):
+            if p.get("type") in ("*", "AWS") and "*" in _as_list(p.get("identifiers")):
                 star = True
                 break
-        conds = []
-        for c in st.get("condition") or []:
-            if isinstance(c, dict):
-                vals = c.get("values")
-                conds.append((c.get("test"), c.get("variable"), vals if isinstance(vals, list) else [vals]))
-        out.append({"effect": st.get("effect", "Allow"), "principal_all": star, "conditions": conds})
-    if any(x not in (None, [], "") for x in extra) and not out:
+        conds = [(c.get("test"), c.get("variable"), _as_list(c.get("values")))
+                 for c in st.get("condition") or [] if isinstance(c, dict)]
+        actions = ["*"] if st.get("not_actions") else _as_list(st.get("actions"))
+        out.append({"effect": st.get("effect", "Allow"), "actions": actions, "principal_all": star,
+                    "conditions": conds})
+    if not out and any(x not in (None, [], "") for x in merged):
         return None  # the statements come from documents merged in elsewhere
     return out
+
+
+def _as_list(x: Any) -> list[Any]:
+    if x is None:
+        return []
+    return x if isinstance(x, list) else [x]
 
 
 def _get_ci(d: dict[str, Any], key: str, default: Any) -> Any:
@@ -289,13 +304,24 @@ def _json_conditions(cond: Any) -> Iterator[tuple[Any, Any, list[Any]]]:
     if not isinstance(cond, dict):
         return
     for op, body in cond.items():
-        if not isinstance(body, dict):
-            continue
-        for key, vals in body.items():
-            yield op, key, vals if isinstance(vals, list) else [vals]
+        if isinstance(body, dict):
+            for key, vals in body.items():
+                yield op, key, _as_list(vals)
 
 
-def _denies_plaintext(st: dict[str, Any]) -> Any:
+def _covers(actions: list[Any], service: str) -> Any:
+    """The denied actions cover the service: `*`, `<service>:*`, or both object reads and writes."""
+    if any(a is UNKNOWN for a in actions):
+        return UNKNOWN
+    acts = {str(a).lower() for a in actions}
+    if acts & {"*", f"{service}:*"}:
+        return True
+    if service == "sns" and "sns:publish" in acts:
+        return True
+    return {f"{service}:getobject", f"{service}:putobject"} <= acts
+
+
+def _denies_plaintext(st: dict[str, Any], service: str) -> Any:
     effect = st["effect"]
     if effect is UNKNOWN:
         return UNKNOWN
@@ -317,6 +343,9 @@ def _denies_plaintext(st: dict[str, Any]) -> Any:
             break
     if hit is not True:
         return hit
+    covers = _covers(st["actions"], service)
+    if covers is not True:
+        return covers
     return st["principal_all"]
 
 
@@ -367,7 +396,12 @@ def _pem_facts(text: str) -> dict[str, Any] | None:
     else:
         return None
     not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    try:
+        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        is_ca = False
     return {
+        "is_ca": is_ca,
         "key_algorithm": algo,
         "key_size": size,
         "not_after": not_after.date().isoformat(),

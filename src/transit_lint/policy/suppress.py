@@ -4,11 +4,15 @@ Forms (the reason is required; a suppression without one is reported and not app
 
 * a comment `transit-lint: ignore[TL101] reason` (`#` or `//` in HCL, `#` in YAML and nginx)
   on the line above the offending value, or at the end of that line; on the line above a
-  resource header it waives the rule for the whole resource. Several ids may be listed
-  (`ignore[TL101, TL201]`), by id or by name, and several directive lines may be stacked.
-* CloudFormation, on the resource: `Metadata: {transit-lint: {ignore: [{id: TL101, reason: ...}]}}`.
+  resource header it waives the rule for everything inside that resource (a Terraform resource
+  with its nested blocks, an nginx server with its locations). Several ids may be listed
+  (`ignore[TL101, TL201]`), by id or by name; other comment lines (stacked directives, notes)
+  may sit between a directive and its line, a blank line may not.
+* CloudFormation, on the resource: `Metadata: {transit-lint: {ignore: [{id: TL101, reason: ...}]}}`
+  (also `{rule: ..., reason: ...}` items, or a mapping `{TL101: reason}`).
 * Kubernetes, on the object: annotation `transit-lint.io/ignore: "TL101: reason"`; several
-  entries are separated by `;` or new lines, and `TL101, TL201: reason` waives both.
+  entries are separated by `;` or new lines, and `TL101, TL201: reason` waives both. Resources
+  synthesized from an object (containers, ingress-nginx views: `meta["owner"]`) follow it.
 
 Suppressed findings are kept with `suppressed=True` and the reason. A suppression that is
 malformed, has no reason, names an unknown rule, or waives nothing is itself a TL002 finding.
@@ -71,16 +75,16 @@ def apply(findings: list[Finding], *, nodes: list[Node], comments: dict[str, lis
             directives += _comment_directives(path, items, base, catalog, problems)
     seen: set[int] = set()
     for node in nodes:
-        res = node.resource
-        if res is not None and id(res) not in seen:
-            seen.add(id(res))
-            directives += _resource_directives(res, catalog, problems)
+        for res in _lineage(node.resource):
+            if id(res) not in seen:
+                seen.add(id(res))
+                directives += _resource_directives(res, catalog, problems)
 
-    heads = _header_lines(nodes)
+    blocks = _blocks(nodes)
     owners = _owners(nodes)
     for f in findings:
         for d in directives:
-            if f.rule_id in d.rules and f.path == d.path and _waives(d, f, heads, owners):
+            if f.rule_id in d.rules and f.path == d.path and _waives(d, f, blocks, owners):
                 d.used.add(f.rule_id)
                 if not f.suppressed:
                     f.suppressed, f.suppression_reason = True, d.reason
@@ -206,36 +210,51 @@ def _comment_span(lines: list[str] | None, line_no: int, text: str) -> Span:
 
 # ---- which findings a directive waives ----
 
-def _header_lines(nodes: list[Node]) -> dict[tuple[str, str], set[int]]:
-    out: dict[tuple[str, str], set[int]] = {}
+def _blocks(nodes: list[Node]) -> dict[tuple[str, int], list[Span]]:
+    """(path, header line) -> the spans of the resources and nodes headed on that line: a
+    directive above a header waives its rules for everything inside that block (a Terraform
+    resource with its nested blocks, an nginx server with its locations)."""
+    out: dict[tuple[str, int], list[Span]] = {}
     for n in nodes:
-        lines = out.setdefault((n.path, n.id), set())
-        lines |= {n.header.line, n.span.line}
+        pairs = [(n.header.line, n.span), (n.span.line, n.span)]
         if n.resource is not None and n.resource.path == n.path:
-            lines |= {n.resource.header.line, n.resource.span.line}
+            pairs += [(n.resource.header.line, n.resource.span), (n.resource.span.line, n.resource.span)]
+        for line, span in pairs:
+            spans = out.setdefault((n.path, line), [])
+            if span not in spans:
+                spans.append(span)
+    return out
+
+
+def _lineage(res: NativeResource | None) -> list[NativeResource]:
+    """The resource and the objects it was synthesized from (`meta["owner"]`: a Kubernetes
+    container or ingress-nginx view belongs to the object whose annotations waive it)."""
+    out: list[NativeResource] = []
+    while isinstance(res, NativeResource) and all(res is not r for r in out):
+        out.append(res)
+        res = res.meta.get("owner")
     return out
 
 
 def _owners(nodes: list[Node]) -> dict[tuple[str, str], list[int]]:
     out: dict[tuple[str, str], list[int]] = {}
     for n in nodes:
-        if n.resource is not None:
-            out.setdefault((n.path, n.id), []).append(id(n.resource))
+        out.setdefault((n.path, n.id), []).extend(id(r) for r in _lineage(n.resource))
     return out
 
 
-def _waives(d: Directive, f: Finding, heads: dict[tuple[str, str], set[int]],
+def _waives(d: Directive, f: Finding, blocks: dict[tuple[str, int], list[Span]],
             owners: dict[tuple[str, str], list[int]]) -> bool:
-    key = (f.path, f.resource.id) if f.resource else None
     if d.resource is not None:
+        key = (f.path, f.resource.id) if f.resource else None
         return key is not None and id(d.resource) in owners.get(key, [])
     if d.target_line is None:
         return False
     if f.span.line == d.target_line:
         return True
-    if f.resource is None or key is None:
-        return False
-    return d.target_line in heads.get(key, set()) or d.target_line == f.resource.span.line
+    if f.resource is not None and f.resource.span.line == d.target_line:
+        return True
+    return any(b.contains_line(f.span.line) for b in blocks.get((f.path, d.target_line), ()))
 
 
 # ---- CloudFormation Metadata and Kubernetes annotations ----

@@ -1,0 +1,1 @@
+"""Kubernetes manifests: loader, objects, control-plane and ingress readings, table hooks."""

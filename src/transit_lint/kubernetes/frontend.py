@@ -1,0 +1,72 @@
+"""Kubernetes front end: manifests (YAML streams, JSON, `List`s) -> native resources.
+
+Every Kubernetes object becomes one native resource of type `<group>/<Kind>`
+(`networking.k8s.io/Ingress`, `core/Service`). Some objects are also read as something more
+specific (see `views.py`): control-plane programs, containers' TLS switches, the ingress-nginx
+controller's ConfigMap. Documents that are not Kubernetes objects are skipped; documents that
+are unrendered templates are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..findings import parse_error
+from ..frontends import FrontendResult, LoadContext, SourceFile
+from .objects import K8sObject, objects_of
+from .yamltree import is_json, load_stream
+
+FORMAT = "kubernetes"
+
+_YAML_KEYS = (re.compile(r"^\"?apiVersion\"?\s*:", re.M), re.compile(r"^\"?kind\"?\s*:", re.M))
+_JSON_KEYS = (re.compile(r"\"apiVersion\"\s*:"), re.compile(r"\"kind\"\s*:"))
+_CFN = re.compile(r"AWSTemplateFormatVersion|^\s*\"?Type\"?\s*:\s*\"?AWS::", re.M)
+_COMMENT = re.compile(r"(?:^|\s)(#.*)$")
+
+
+def sniff(path: Path, text: str) -> bool:
+    """A YAML or JSON text with top-level `apiVersion` and `kind` that is not CloudFormation."""
+    keys = _JSON_KEYS if is_json(text) else _YAML_KEYS
+    if not all(k.search(text) for k in keys):
+        return False
+    return not _CFN.search(text)
+
+
+def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
+    from . import hooks  # noqa: F401  (registers the table hooks)
+    from .views import derived_resources
+
+    result = FrontendResult()
+    objects: list[K8sObject] = []
+    for f in files:
+        stream = load_stream(f.text)
+        result.files_parsed += 1
+        result.comments[f.rel] = [] if is_json(f.text) else _comments(f.text)
+        for p in stream.problems:
+            result.errors.append(parse_error(f.rel, p.span, p.message))
+        if stream.templates_skipped:
+            n = stream.templates_skipped
+            result.notes.append(f"{f.rel}: {n} document{'s' if n > 1 else ''} with unrendered templates skipped "
+                                "(render first: helm template . | transit-lint - --stdin-name rendered.yaml)")
+        for doc in stream.documents:
+            objects.extend(objects_of(doc.root, f.rel))
+    natives = [o.resource() for o in objects]
+    result.resources = natives + derived_resources(objects, natives)
+    return result
+
+
+def _comments(text: str) -> list[tuple[int, str]]:
+    """(line, text) of each `#` comment, for inline suppressions (quoted `#` is rare in manifests)."""
+    out: list[tuple[int, str]] = []
+    for i, line in enumerate(text.split("\n"), start=1):
+        if "#" not in line:
+            continue
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            out.append((i, stripped))
+            continue
+        m = _COMMENT.search(line)
+        if m and line.count('"', 0, m.start(1)) % 2 == 0 and line.count("'", 0, m.start(1)) % 2 == 0:
+            out.append((i, line[m.start(1):]))
+    return out
