@@ -160,6 +160,8 @@ def test_gitignored_files_are_skipped_with_nested_files_and_negation(tmp_path: P
         "mods/tmp.tf"]
     # a file named on the command line is linted even when .gitignore'd
     assert paths_of(cli("build/out.tf", "--format", "json", cwd=tmp_path)) == ["build/out.tf"]
+    assert paths_of(cli("build", "--format", "json", cwd=tmp_path)) == ["build/out.tf"]
+    assert paths_of(cli(".", "--format", "json", cwd=tmp_path / "mods")) == ["important.tf", "keep.tf"]
 
 
 def test_config_excludes_are_gitignore_style_and_apply_to_named_files(tmp_path: Path) -> None:

@@ -266,3 +266,13 @@ def test_exposure_from_the_bound_address(tmp_path: Path) -> None:
     r = lint(tmp_path, {"s.conf": text})
     assert {n.value("port"): n.value("exposure") for n in r.nodes} == {
         8080: "internal", 80: "public", 8081: "unknown", 8082: "unknown"}
+
+
+def test_upstream_group_in_another_snippet(tmp_path: Path) -> None:
+    # a dotted group name would read as a public host name if the group were not known
+    files = {"conf.d/upstreams.conf": "upstream shop.example.com { server 10.0.0.7:8080; }\n",
+             "conf.d/site.conf": "server {\n listen 80;\n return 444;\n"
+                                 " location / { proxy_pass http://shop.example.com; }\n}\n"}
+    r = lint(tmp_path, files)
+    hops = [(n.value("host"), n.value("network")) for n in r.nodes if n.kind == "connection"]
+    assert hops == [("shop.example.com", "internal")]

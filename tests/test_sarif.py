@@ -91,8 +91,9 @@ def check_sarif(text: str, root: Path) -> dict[str, Any]:
         inv = run_["invocations"][0]
         assert inv["executionSuccessful"] is True
         for n in inv["toolExecutionNotifications"]:
-            assert n["level"] == "error" and n["message"]["text"]
-            assert n["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+            assert n["level"] in ("error", "note") and n["message"]["text"]
+            if n["level"] == "error":
+                assert n["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
     return doc
 
 
@@ -181,6 +182,13 @@ def test_suppressed_findings_are_left_out_unless_asked(tmp_path: Path) -> None:
     assert by_rule["TL101"]["suppressions"] == [{"kind": "inSource", "status": "accepted",
                                                  "justification": "health checks from the VPC only"}]
     assert by_rule["TL201"]["suppressions"] == []
+
+
+def test_run_notes_are_note_notifications(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(BAD + 'module "remote" {\n  source = "git::https://example.com/x.git"\n}\n')
+    doc = check_sarif(cli(".", "--format", "sarif", cwd=tmp_path).stdout, tmp_path)
+    notes = [n for n in doc["runs"][0]["invocations"][0]["toolExecutionNotifications"] if n["level"] == "note"]
+    assert notes and "remote" in notes[0]["message"]["text"]
 
 
 def test_category_becomes_automation_details_with_a_slash(tmp_path: Path) -> None:

@@ -103,6 +103,16 @@ def test_bad_suppressions_are_reported(tmp_path: Path, comment: str, needle: str
     assert f.severity == Severity.LOW and f.rule_name == "bad-suppression" and f.standards["cwe"]
 
 
+@pytest.mark.parametrize("comment", [
+    "# transit-lint:", "# transit-lint: [TL101] x", "# transit-lint: ignore[", "# transit-lint: ignore[TL101",
+    "/* transit-lint: ignore[TL101] r */", "# transit-lint: ignore[,,] r", "#transit-lint:ignore[TL101]",
+    "# transit-lint: ignore[TL101]\t\u00e9\u00e9", "// transit-lint: ignore[tl101] lower case id",
+])
+def test_odd_comments_never_raise(tmp_path: Path, comment: str) -> None:
+    r = lint(tmp_path, listener(pre=f"  {comment}\n"))
+    assert any(f.rule_id == "TL101" for f in r.findings)
+
+
 def test_unused_suppression_is_reported(tmp_path: Path) -> None:
     good = listener().replace('"HTTP"', '"HTTPS"').replace("80", "443")
     r = lint(tmp_path, good.replace("  protocol", "  # transit-lint: ignore[TL101] was plaintext once\n  protocol"))
@@ -250,11 +260,23 @@ CFN_HEAD = ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Http:\n"
 
 
 @pytest.mark.skipif(not _has("transit_lint.cloudformation.frontend"), reason="CloudFormation front end not built yet")
-@pytest.mark.xfail(strict=False, reason="the CloudFormation front end reads only `rule:` entries and drops "
-                   "`id:` ones; it should hand the raw Metadata over in NativeResource.meta['metadata']")
 def test_cloudformation_end_to_end(tmp_path: Path) -> None:
     _cfn_case(tmp_path, "    Metadata:\n      transit-lint:\n        ignore:\n          - id: TL101\n"
                         "            reason: internal ALB\n")
+
+
+@pytest.mark.skipif(not _has("transit_lint.cloudformation.frontend"), reason="CloudFormation front end not built yet")
+def test_cloudformation_bad_metadata_is_reported(tmp_path: Path) -> None:
+    text = (CFN_HEAD + "    Metadata:\n      transit-lint:\n        ignore:\n          - id: TL101\n"
+            "          - {id: TL999, reason: x}\n          - because\n"
+            "    Properties:\n      Port: 80\n      Protocol: HTTP\n"
+            "      DefaultActions:\n        - Type: forward\n          TargetGroupArn: x\n")
+    r = lint(tmp_path, text, name="stack.cfn.yaml")
+    assert [f.suppressed for f in r.findings if f.rule_id == "TL101"] == [False]
+    msgs = [m for _, m in tl002(r)]
+    assert len(msgs) == 3 and any("gives no reason" in m for m in msgs)
+    assert any("unknown rule 'TL999'" in m for m in msgs) and any("malformed" in m for m in msgs)
+    assert sorted(line for line, _ in tl002(r)) == [8, 9, 10]
 
 
 @pytest.mark.skipif(not _has("transit_lint.cloudformation.frontend"), reason="CloudFormation front end not built yet")

@@ -29,13 +29,9 @@ def resources(tmp_path: Path, text: str) -> list[NativeResource]:
     return result.resources
 
 
-def nodes(tmp_path: Path, text: str, index: bool = False) -> dict[str, Node]:
+def nodes(tmp_path: Path, text: str) -> dict[str, Node]:
     res = resources(tmp_path, text)
-    if index:  # what the normalizer gives hooks to resolve references with (see lookup())
-        table = {(r.meta.get("root", ""), r.address): r for r in res}
-        for r in res:
-            r.meta["index"] = table
-    made, errors = normalize_all(res, "terraform")
+    made, errors = normalize_all(res, "terraform")  # gives hooks the run's resource index
     assert not errors, [e.message for e in errors]
     return {n.id: n for n in made}
 
@@ -149,13 +145,8 @@ resource "aws_s3_bucket" "b" {
     ("Deny", "false", True), ("Deny", "true", False), ("Allow", "false", False), ("Allow", "true", False),
 ])
 def test_policy_document_through_the_resource_index(tmp_path: Path, effect: str, value: str, expected: bool) -> None:
-    n = nodes(tmp_path, _DOC % (effect, value), index=True)
+    n = nodes(tmp_path, _DOC % (effect, value))
     assert n["aws_s3_bucket.b"].value("secure_transport_enforced") is expected
-
-
-def test_policy_document_reference_without_index_is_unknown(tmp_path: Path) -> None:
-    n = nodes(tmp_path, _DOC % ("Deny", "false"))
-    assert n["aws_s3_bucket.b"].value("secure_transport_enforced") is UNKNOWN
 
 
 def test_deny_must_cover_the_service(tmp_path: Path) -> None:
@@ -194,11 +185,10 @@ resource "google_compute_target_http_proxy" "p" {
   url_map = google_compute_url_map.m.id
 }
 """
-    assert nodes(tmp_path, text % "true", index=True)["google_compute_target_http_proxy.p"].value(
+    assert nodes(tmp_path, text % "true")["google_compute_target_http_proxy.p"].value(
         "redirect_to_https") is True
-    assert nodes(tmp_path, text % "false", index=True)["google_compute_target_http_proxy.p"].value(
+    assert nodes(tmp_path, text % "false")["google_compute_target_http_proxy.p"].value(
         "redirect_to_https") is False
-    assert nodes(tmp_path, text % "true")["google_compute_target_http_proxy.p"].value("redirect_to_https") is UNKNOWN
 
 
 def test_ssl_policy_profiles(tmp_path: Path) -> None:

@@ -196,8 +196,9 @@ def lint(
     else:
         rules = _ignore_rules(scan, cfg, _split(exclude) or [],
                               use_gitignore=cfg.respect_gitignore and not no_gitignore)
-        opts.paths = _skip_ignored(_tfvars_to_module(scan), rules)
-        result = _drop_ignored(_run(opts), rules, named=opts.paths)
+        wanted = _tfvars_to_module(scan)
+        opts.paths = _skip_ignored(wanted, rules)
+        result = _run(opts) if opts.paths == wanted else _only_under(_run(opts), opts.paths)
     _override_severities(result, settings.severity)
 
     extra_lines: list[str] = []
@@ -327,21 +328,19 @@ def _skip_ignored(scan: list[str], rules: IgnoreRules) -> list[str]:
     return expand_paths(scan, rules)
 
 
-def _drop_ignored(result: RunResult, rules: IgnoreRules, named: list[str]) -> RunResult:
-    """Terraform reads a whole module directory, ignored files included (Terraform would too):
-    they count as context, but what they contain is not reported."""
-    if not rules.active:
-        return result
+def _only_under(result: RunResult, kept: list[str]) -> RunResult:
+    """Terraform reads a whole module directory, ignored files included (as Terraform would):
+    they are context, but only findings in the files and folders that were kept are reported."""
     from dataclasses import replace
 
     base = Path.cwd()
-    keep_named = {os.path.normpath(os.path.abspath(n)) for n in named}
+    roots = {Path(os.path.normpath(os.path.abspath(k))) for k in kept}
     verdict: dict[str, bool] = {}
 
     def shown(path: str) -> bool:
         if path not in verdict:
-            full = os.path.normpath(base / path)
-            verdict[path] = full in keep_named or not rules.ignored(Path(full), False)
+            full = Path(os.path.normpath(base / path))
+            verdict[path] = full in roots or any(p in roots for p in full.parents)
         return verdict[path]
 
     return replace(result, findings=[f for f in result.findings if shown(f.path)],

@@ -229,6 +229,12 @@ class IgnoreRules:
     def active(self) -> bool:
         return self.root is not None or bool(self._excludes)
 
+    def excludes_only(self) -> IgnoreRules:
+        """The same rules without `.gitignore` (inside a folder the user named although ignored)."""
+        out = IgnoreRules(None, [])
+        out._excludes = self._excludes
+        return out
+
     def _gitignore(self, d: Path) -> Any:
         if d not in self._dir_specs:
             f = d / ".gitignore"
@@ -289,7 +295,8 @@ def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = 
         if exclude_explicit and p.exists() and _excluded_by_config(p.absolute(), rules, p.is_dir()):
             continue
         if p.is_dir():
-            kept, whole = _expand_dir(p.absolute(), rules)
+            inner = rules.excludes_only() if rules.ignored(p.absolute(), True) else rules
+            kept, whole = _expand_dir(p.absolute(), inner)
             out.extend([raw] if whole else [str(x) for x in kept])
         else:
             out.append(raw)

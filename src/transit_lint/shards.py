@@ -80,6 +80,7 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     """Load, normalise, build the graph and evaluate the policies for one shard."""
     from .graph import build_graph
     from .normalize import normalize_all
+    from .normalize.hooks_network import link_exposures
     from .policy.evaluate import evaluate
     from .policy.loader import load_catalog
 
@@ -91,6 +92,8 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     res = mod.load(shard.files, ctx)
     nodes, mapping_errors = normalize_all(res.resources, shard.format)
     graph = build_graph(nodes)
+    # which listeners each firewall rule exposes, and which plaintext ports only redirect (R3)
+    link_exposures(graph, res.resources)
     by_kind: dict[str, list[Node]] = {}
     for n in nodes:
         by_kind.setdefault(n.kind, []).append(n)

@@ -149,9 +149,16 @@ def _indexes() -> dict[str, dict[str, Cipher]]:
     return {"iana": iana, "openssl": openssl, "go": go}
 
 
+# Names providers use that are in no registry: Classic ELB's own cipher attribute spellings
+_PROVIDER_ALIASES = {
+    "tls_rsa_arcfour_128_sha1": "tls_rsa_with_rc4_128_sha",
+}
+
+
 def _lookup(name: str, dialect: str) -> Cipher | None:
     idx = _indexes()
     key = _fold(name)
+    key = _PROVIDER_ALIASES.get(key, key)
     if dialect in ("iana", "auto"):
         # AWS docs once wrote TLS 1.3 suites with hyphens: TLS-AES-128-GCM-SHA256
         alt = key.replace("-", "_") if key.startswith(("tls-", "ssl-")) else key

@@ -93,7 +93,6 @@ class Resolver:
 
     root: Value
     overrides: dict[str, Any] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.resources: dict[str, Value] = dict(_section(self.root, "Resources").items())
@@ -216,7 +215,7 @@ class Resolver:
             return Value(UNKNOWN, at.span)
         try:
             return handler(self, arg, at)
-        except (TypeError, ValueError, KeyError, IndexError):
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             return Value(UNKNOWN, at.span)
 
     def _ref(self, arg: Value, at: Value) -> Value | None:

@@ -183,8 +183,16 @@ def from_containers(obj: K8sObject, owner: NativeResource) -> tuple[list[NativeR
     return out, lines
 
 
-def from_kubelet_config(obj: K8sObject, owner: NativeResource) -> NativeResource:
+# what kubeadm writes into the kubelet's config file when it is given a KubeletConfiguration
+_KUBEADM_KUBELET = {"client-ca-file": "/etc/kubernetes/pki/ca.crt", "rotate-certificates": "true"}
+
+
+def from_kubelet_config(obj: K8sObject, owner: NativeResource, kubeadm: bool = False) -> NativeResource:
+    """A KubeletConfiguration; `kubeadm`: it sits next to kubeadm configuration in one file, so
+    kubeadm completes it with its own defaults before writing it out."""
     flags: dict[str, Value] = {}
+    if kubeadm:
+        flags = {k: Value(v, obj.header, origin=KUBEADM_DEFAULT) for k, v in _KUBEADM_KUBELET.items()}
     for path, flag in _KUBELET_FIELDS.items():
         v = child(obj.body, *path)
         if v is not None:
@@ -210,7 +218,7 @@ def _extra_args(section: Value | None) -> dict[str, Value]:
     for item in items(raw):
         name, val = text(item.get("name")), item.get("value")
         if name and val is not None:
-            out[name.lower()] = Value(text(val) if text(val) is not None else val.data, val.span, item.span,
+            out[name.lower()] = Value(text(val) if text(val) is not None else val.data, val.span, val.key_span,
                                       val.origin)
     return out
 

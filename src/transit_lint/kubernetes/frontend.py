@@ -27,6 +27,7 @@ _COMMENT = re.compile(r"(?:^|\s)(#.*)$")
 
 def sniff(path: Path, text: str) -> bool:
     """A YAML or JSON text with top-level `apiVersion` and `kind` that is not CloudFormation."""
+    text = text.lstrip("\ufeff")
     keys = _JSON_KEYS if is_json(text) else _YAML_KEYS
     if not all(k.search(text) for k in keys):
         return False

@@ -8,7 +8,8 @@ import re
 from ..model import Attr, NativeResource, Node
 from ..normalize.mapping import hook
 from ..tree import UNKNOWN, Value
-from .objects import child, text
+from .hooks_workloads import set_owner
+from .objects import child, items, text
 
 # Service port name prefixes (Istio's `<protocol>[-suffix]` convention) and appProtocol values
 _DECLARED = {
@@ -35,10 +36,23 @@ def _declared(port: Value) -> tuple[str, Value] | None:
     return None
 
 
+def service_view(body: Value) -> Value | None:
+    """The body of the derived `k8s:service` resource: the Service's ports that declare a
+    protocol, or that a cloud load balancer serves with TLS (other ports say nothing to judge)."""
+    ann = child(body, "metadata", "annotations")
+    tls_lb = child(ann, _AWS + "ssl-cert") is not None
+    ports = [p for p in items(child(body, "spec", "ports")) if tls_lb or _declared(p) is not None]
+    if not ports:
+        return None
+    return Value({"ports": Value(ports, body.span), "spec": child(body, "spec") or Value({}, body.span),
+                  "metadata": child(body, "metadata") or Value({}, body.span)}, body.span)
+
+
 @hook("k8s_service_port")
 def service_port(node: Node, res: NativeResource, ctx: Value) -> None:
     """One Service port: the protocol its name or appProtocol declares, or what a cloud load
     balancer in front of it terminates."""
+    set_owner(node, res)
     port = ctx.get("port")
     number = port.data if port is not None and isinstance(port.data, int) else UNKNOWN
     node.id = f"{res.address}:{text(port) or '?'}"
@@ -62,10 +76,10 @@ def service_port(node: Node, res: NativeResource, ctx: Value) -> None:
     else:
         proto = ctx.get("protocol")
         node.attrs["protocol"] = Attr((text(proto) or "TCP").upper(), proto.anchor if proto is not None else None)
-    if not exposed:
-        # an in-cluster Service port is not where plaintext enters: R1/R3 are judged at the
-        # Ingress, Gateway or load balancer; R4 (the port/protocol pairing) still applies here
-        node.attrs["plaintext"] = Attr(UNKNOWN, None, "in-cluster Service port")
+    # a Service port declares a protocol, it does not prove one: R4 (the port/protocol pairing)
+    # is judged here; plaintext entry is judged at the Ingress or Gateway, and a load
+    # balancer's reach by the exposure rules (kubernetes_network.yaml)
+    node.attrs["plaintext"] = Attr(UNKNOWN, None, "Service port")
 
 
 def _aws_tls(node: Node, res: NativeResource, ann: Value | None, cert: Value, number: object) -> None:

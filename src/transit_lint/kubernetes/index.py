@@ -30,5 +30,5 @@ class ObjectIndex:
 
 def index_of(res: NativeResource) -> ObjectIndex | None:
     owner = res.meta.get("owner")
-    idx = res.meta.get("index") or (owner.meta.get("index") if isinstance(owner, NativeResource) else None)
+    idx = res.meta.get("k8s_index") or (owner.meta.get("k8s_index") if isinstance(owner, NativeResource) else None)
     return idx if isinstance(idx, ObjectIndex) else None

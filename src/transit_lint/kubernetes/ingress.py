@@ -125,7 +125,7 @@ def ingress_view(obj: K8sObject, owner: NativeResource, index: ObjectIndex) -> N
     return NativeResource(address=obj.address, type="k8s:ingress", format="kubernetes", path=owner.path,
                           span=owner.span, header=header, body=body,
                           meta={"owner": owner, "synthesized": True, "controller": ctl, "object": obj,
-                                "index": index})
+                                "k8s_index": index})
 
 
 def header_line(v: Value) -> Span:

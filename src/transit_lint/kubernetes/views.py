@@ -7,28 +7,16 @@ can skip them: their values are also in the owning object) and `meta["owner"]`.
 
 from __future__ import annotations
 
-import re
-
 from ..model import NativeResource
 from ..spans import Span
 from ..tree import Value
 from . import controlplane
 from .flags import CommandLine
+from .hooks_service import service_view
 from .index import ObjectIndex
 from .ingress import ingress_view
 from .objects import K8sObject, child, containers, pod_specs, text
 
-# environment variables that switch certificate verification off for the whole process
-_UNVERIFIED_ENV: dict[str, tuple[tuple[str, ...], str]] = {
-    "NODE_TLS_REJECT_UNAUTHORIZED": (("0",), "Node.js accepts any server certificate"),
-    "PYTHONHTTPSVERIFY": (("0",), "Python's HTTPS clients skip certificate verification (PEP 493)"),
-    "GIT_SSL_NO_VERIFY": (("1", "true", "yes"), "git accepts any server certificate"),
-    "LDAPTLS_REQCERT": (("never", "allow"), "OpenLDAP clients accept any server certificate"),
-    "CURL_INSECURE": (("1", "true", "yes"), "curl accepts any server certificate"),
-}
-_UNVERIFIED_ENV_SUFFIX = re.compile(
-    r"(?:^|_)(?:INSECURE_SKIP_(?:TLS_)?VERIFY|SKIP_(?:TLS_|SSL_)?VERIFY|TLS_INSECURE|SSL_INSECURE|"
-    r"INSECURE_TLS|TLS_SKIP_VERIFY|SSL_NO_VERIFY)$")
 _TRUE = ("1", "true", "yes", "on")
 _INSECURE_FLAGS = {
     "serverstransport.insecureskipverify": "Traefik accepts any backend certificate",
@@ -48,10 +36,12 @@ _NGINX_CONFIGMAPS = {"ingress-nginx-controller", "nginx-configuration", "nginx-i
 
 def derived_resources(objects: list[K8sObject], natives: list[NativeResource]) -> list[NativeResource]:
     index = ObjectIndex(objects)
+    kubeadm_files = {o.path for o in objects if o.group == "kubeadm.k8s.io"}
+    link_references(objects, natives)
     out: list[NativeResource] = []
     lines: list[CommandLine] = []
     for obj, res in zip(objects, natives, strict=True):
-        res.meta["index"] = index
+        res.meta["k8s_index"] = index
         comps, cls = controlplane.from_containers(obj, res)
         out += comps
         lines += cls
@@ -61,8 +51,14 @@ def derived_resources(objects: list[K8sObject], natives: list[NativeResource]) -
             out.append(mesh)
         if obj.kind == "Ingress" and obj.group in ("networking.k8s.io", "extensions"):
             out.append(ingress_view(obj, res, index))
+        elif obj.type == "core/Service":
+            body = service_view(obj.body)
+            if body is not None:
+                out.append(NativeResource(address=obj.address, type="k8s:service", format="kubernetes",
+                                          path=res.path, span=res.span, header=res.header, body=body,
+                                          meta={"owner": res, "synthesized": True}))
         if obj.type == "kubelet.config.k8s.io/KubeletConfiguration":
-            out.append(controlplane.from_kubelet_config(obj, res))
+            out.append(controlplane.from_kubelet_config(obj, res, kubeadm=obj.path in kubeadm_files))
         elif obj.group == "kubeadm.k8s.io" and obj.kind == "ClusterConfiguration":
             out += controlplane.from_kubeadm(obj, res)
         elif obj.group == "kubeadm.k8s.io" and obj.kind in ("InitConfiguration", "JoinConfiguration"):
@@ -73,28 +69,19 @@ def derived_resources(objects: list[K8sObject], natives: list[NativeResource]) -
 
 
 def tls_switches(obj: K8sObject, owner: NativeResource) -> list[NativeResource]:
-    """One resource per container that sets an environment variable turning verification off."""
+    """One resource per container whose command line turns certificate verification off for
+    the whole process (environment variables that do so are read by the connection-string
+    pass, normalize/connections.py)."""
     out: list[NativeResource] = []
     for spec, _meta in pod_specs(obj):
         for c in containers(spec):
-            found: list[Value] = []
-            env = c.get("env")
-            for e in env.data if env is not None and isinstance(env.data, list) else []:
-                name, val = text(e.get("name")), text(e.get("value"))
-                if not name or val is None:
-                    continue
-                reason = _switch(name, val.strip().lower())
-                if reason:
-                    v = e.get("value")
-                    assert v is not None
-                    found.append(Value({"name": Value(name, v.span),
-                                        "reason": Value(f"{name}={val}: {reason}", v.span)}, v.span, e.span))
-            found += _flag_switches(c)
+            found = _flag_switches(c)
             if not found:
                 continue
             cname = text(c.get("name")) or "container"
             body = Value({"tls_switches": Value(found, c.span)}, c.span)
-            header = c.get("name").anchor if c.get("name") is not None else c.span  # type: ignore[union-attr]
+            name_v = c.get("name")
+            header = name_v.anchor if name_v is not None else c.span
             out.append(NativeResource(address=f"{obj.address}/{cname}", type="k8s:container", format="kubernetes",
                                       path=owner.path, span=c.span, header=header, body=body,
                                       meta={"owner": owner, "synthesized": True}))
@@ -116,15 +103,6 @@ def _flag_switches(container: Value) -> list[Value]:
             out.append(Value({"name": Value(f"--{flag}", v.span),
                               "reason": Value(f"--{flag}={text(v)}: {what}", v.span)}, v.span, v.key_span))
     return out
-
-
-def _switch(name: str, value: str) -> str | None:
-    known = _UNVERIFIED_ENV.get(name.upper())
-    if known is not None:
-        return known[1] if value in known[0] else None
-    if _UNVERIFIED_ENV_SUFFIX.search(name.upper()) and value in _TRUE:
-        return "the client this setting configures accepts any server certificate"
-    return None
 
 
 def ingress_nginx_configs(objects: list[K8sObject], natives: list[NativeResource], lines: list[CommandLine]
@@ -179,6 +157,50 @@ def mesh_annotations(obj: K8sObject, owner: NativeResource) -> NativeResource | 
                           span=owner.span, header=owner.header, body=Value({"entries": Value(entries, owner.span)},
                                                                              owner.span),
                           meta={"owner": owner, "synthesized": True})
+
+
+def link_references(objects: list[K8sObject], natives: list[NativeResource]) -> None:
+    """`meta["refs"]`: (edge type, address) of the objects an object sends traffic to: an
+    Ingress or a route to its backend Services, a Service to the workloads its selector picks."""
+    services = {(o.namespace, o.name): o for o in objects if o.type == "core/Service"}
+    workloads = [(o, m) for o in objects for _s, m in pod_specs(o)]
+    for obj, res in zip(objects, natives, strict=True):
+        refs: list[tuple[str, str]] = []
+        names: list[str | None] = []
+        if obj.kind == "Ingress":
+            names = [text(v) for v in _resolve_all(obj.body, ("spec", "rules", "http", "paths", "backend", "service",
+                                                                "name"))]
+            names += [text(child(obj.body, "spec", "defaultBackend", "service", "name"))]
+        elif obj.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute"):
+            names = [text(v) for v in _resolve_all(obj.body, ("spec", "rules", "backendRefs", "name"))]
+        for n in names:
+            svc = services.get((obj.namespace, n)) or next((s for (ns, nm), s in services.items() if nm == n), None)
+            if n and svc is not None:
+                refs.append(("routes_to", svc.address))
+        if obj.type == "core/Service":
+            sel = child(obj.body, "spec", "selector")
+            want = {k: text(v) for k, v in sel.items()} if sel is not None else {}
+            for w, meta in workloads:
+                labels = child(meta, "labels")
+                have = {k: text(v) for k, v in labels.items()} if labels is not None else {}
+                if want and all(have.get(k) == v for k, v in want.items()) and \
+                        (w.namespace is None or obj.namespace is None or w.namespace == obj.namespace):
+                    refs.append(("routes_to", w.address))
+        if refs:
+            res.meta["refs"] = sorted(set(refs))
+
+
+def _resolve_all(v: Value | None, keys: tuple[str, ...]) -> list[Value]:
+    current = [v] if v is not None else []
+    for k in keys:
+        nxt: list[Value] = []
+        for x in current:
+            for item in (x.data if isinstance(x.data, list) else [x]):
+                c = item.get(k) if isinstance(item.data, dict) else None
+                if c is not None:
+                    nxt.append(c)
+        current = nxt
+    return current
 
 
 def header_line(v: Value) -> Span:

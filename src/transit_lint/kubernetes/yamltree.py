@@ -153,7 +153,6 @@ class _Builder:
         self.docs: list[YamlDocument] = []
         self.nodes = 0
         self.templated = False
-        self.doc_start: Any = None
 
     # ---- spans ----
     def _pos(self, mark: Any) -> tuple[int, int]:
@@ -173,30 +172,35 @@ class _Builder:
 
     # ---- events ----
     def run(self) -> list[YamlDocument]:
+        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+        opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         for ev in yaml.parse(self.chunk, Loader=_Loader):
-            if isinstance(ev, yaml.DocumentStartEvent):
+            kind = type(ev)
+            if kind is scalar:
+                self._scalar(ev)
+            elif kind in opens:
+                self._open(ev)
+            elif kind in closes:
+                self._close(ev)
+            elif kind is alias:
+                self._alias(ev)
+            elif kind is yaml.DocumentStartEvent:
                 self.anchors.clear()
                 self.nodes = 0
                 self.templated = False
-                self.doc_start = ev.start_mark
-            elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if len(self.stack) >= MAX_DEPTH:
-                    line, col = self._pos(ev.start_mark)
-                    raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
-                is_map = isinstance(ev, yaml.MappingStartEvent)
-                start = ev.start_mark
-                template = bool(is_map and ev.flow_style and start is not None and
-                                self.chunk.startswith("{{", start.index))
-                self.stack.append(_Frame(is_map, ev.start_mark, ev.anchor, bool(ev.flow_style), template))
-                if ev.anchor:
-                    self.open_anchors.add(ev.anchor)
-            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                self._close(ev)
-            elif isinstance(ev, yaml.ScalarEvent):
-                self._scalar(ev)
-            elif isinstance(ev, yaml.AliasEvent):
-                self._alias(ev)
         return self.docs
+
+    def _open(self, ev: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            line, col = self._pos(ev.start_mark)
+            raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
+        is_map = type(ev) is yaml.MappingStartEvent
+        start = ev.start_mark
+        template = bool(is_map and ev.flow_style and start is not None and self.chunk.startswith("{{", start.index))
+        self.stack.append(_Frame(is_map, start, ev.anchor, bool(ev.flow_style), template))
+        if ev.anchor:
+            self.open_anchors.add(ev.anchor)
 
     def _count(self, n: int, mark: Any) -> None:
         self.nodes += n

@@ -250,11 +250,17 @@ class Builder:
         stream = any(_is_stream_server(d) for d in stmts if d.name == "server" and d.block is not None)
         self.context(Level("stream" if stream else "http", stmts), "stream" if stream else "http")
 
+    def upstreams(self, tree: list[Directive]) -> None:
+        """Remember every `upstream` group first: a site and its upstreams often sit in
+        separate files that no main file in the tree ties together."""
+        for d in flatten(tree):
+            if d.name == "upstream" and d.args and d.block is not None:
+                hosts = [s.args[0] for s in flatten(d.block) if s.name == "server" and s.args]
+                self.upstream_hosts.setdefault(d.args[0], hosts)
+            elif d.name in ("http", "stream") and d.block is not None:
+                self.upstreams(d.block)
+
     def context(self, level: Level, ctx: str) -> None:
-        for up in level.children("upstream"):
-            if up.args:
-                hosts = [s.args[0] for s in flatten(up.block or []) if s.name == "server" and s.args]
-                self.upstream_hosts.setdefault(up.args[0], hosts)
         for srv in level.children("server"):
             key = (str(srv.path), srv.span.line, srv.span.column)
             if key in self.judged:
@@ -373,9 +379,10 @@ class Builder:
                 where = "" if lv is level else f"/location[{_location_label(lv)}]"
                 kind = "stream_server" if ctx == "stream" else "server"
                 rid = self.unique(f"nginx:{kind}[{server_name}]{where}/{d.name}", d)
+                here = anchor.place(d)[0]  # the directive may sit in an included snippet
                 self.resources.append(NativeResource(
                     address=rid, type=f"nginx:{directive}", format="nginx", path=anchor.rel,
-                    span=d.span, header=anchor.place(d)[0],
+                    span=here, header=here,
                     body=self.hop_body(lv, anchor, d, directive, target, ctx, terminates_tls)))
 
     def hop_body(self, level: Level, anchor: Anchor, d: Directive, directive: str, target: Target, ctx: str,

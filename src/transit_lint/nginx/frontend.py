@@ -69,6 +69,8 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
         if pf.path not in project.included:
             trees.append((project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
     builder = Builder(version)
+    for tree, _ in trees:
+        builder.upstreams(tree)
     for tree, main in trees:
         try:
             if main:

@@ -20,6 +20,8 @@ PLAINTEXT_PROTOCOLS = {"HTTP", "TCP", "UDP", "TCP_UDP", "GRPC", "HTTP2", "WS"}
 
 
 def finish(node: Node) -> None:
+    if node.kind not in ("endpoint", "connection", "tls_policy"):
+        return  # firewall rules, mesh policies and certificates carry their own attributes
     if node.kind == "endpoint" and "exposure" not in node.attrs:
         node.attrs["exposure"] = Attr("unknown", None)  # tables set public/internal where they know
     proto = node.get("protocol")

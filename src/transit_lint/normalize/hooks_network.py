@@ -1,8 +1,8 @@
 """Firewall-rule derivations that tables cannot express (registered with @hook).
 
-The network tables (`tables/*_network.yaml`) say where each provider keeps a rule's ports,
-protocol and peers, under staging attributes named `native.*`; the `firewall_rule` hook turns
-them into the canonical attributes every provider shares, and drops the staging ones:
+The network tables (`tables/*_network.yaml`) map direction, action and protocol, and say in
+`native.rule` where each provider keeps a rule's ports and peers; the `firewall_rule` hook turns
+those into the canonical attributes every provider shares (and drops `native.rule`):
 
   protocol          tcp | udp | all | icmp | ... (the table maps -1, *, 6, 17, Tcp ...)
   port_ranges       [[from, to], ...]; `port_range` when there is exactly one
@@ -54,8 +54,6 @@ ALL_PORTS = (0, 65535)
 TRANSPORTS = {"tcp": ("tcp",), "udp": ("udp",), "all": ("tcp", "udp")}
 # cleartext remote shells, replaced by SSH (R18; CCC.Core.CN01.AR02)
 REMOTE_ACCESS_SERVICES = frozenset({"telnet", "exec", "login", "shell"})
-# provider words for "any address"
-ANY_WORDS = {"*", "any", "internet", "0.0.0.0", "::"}
 ANY_V4, ANY_V6 = "0.0.0.0/0", "::/0"
 TEXT_LIMIT = 6  # ports listed by name before "and N more"
 

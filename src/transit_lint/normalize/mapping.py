@@ -12,6 +12,7 @@ Attribute spec keys (all optional except one source):
   map: {native: canonical}       translate values (case-insensitive); others kept as they are
   case: upper | lower            normalise strings
   test: {equals|in|matches|not_in: ...}   make a boolean: true when any value passes
+  present: true                  make a boolean: whether the path exists at all (a block, a key)
   many: true                     keep every value found as a list
   type: int | bool | str         coerce scalars ("443" -> 443, "true" -> True)
 """
@@ -60,16 +61,21 @@ class NodeSpec:
 def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
     """All tables of one format, merged: `tables/<fmt>*.yaml` (e.g. terraform_aws.yaml)."""
     out: dict[str, tuple[NodeSpec, ...]] = {}
+    seen: set[str] = set()
     base = resources.files("transit_lint.normalize") / "tables"
     for entry in sorted(base.iterdir(), key=lambda p: p.name):
         if not (entry.name.startswith(fmt) and entry.name.endswith(".yaml")):
             continue
         data = yaml.load(entry.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         aliases: dict[str, str] = data.pop("_aliases", {}) or {}
-        for native, specs in data.items():
-            if native in out:
-                raise ValueError(f"{entry.name}: {native} is mapped twice")
-            out[native] = tuple(_spec(s) for s in (specs if isinstance(specs, list) else [specs]))
+        for key, specs in data.items():
+            # `Type#concern` adds nodes to a type another table maps (e.g. a Service's exposure)
+            native, _, concern = key.partition("#")
+            if key in seen:
+                raise ValueError(f"{entry.name}: {key} is mapped twice")
+            seen.add(key)
+            out[native] = out.get(native, ()) + tuple(
+                _spec(s) for s in (specs if isinstance(specs, list) else [specs]))
         for alias, target in aliases.items():
             out[alias] = out[target]
     return out
@@ -142,6 +148,10 @@ def _when(cond: dict[str, Any], node: Node) -> bool:
 def _attr(spec: dict[str, Any], ctx: Value, root: Value, node: Node) -> Attr | None:
     if "const" in spec:
         return Attr(spec["const"], None)
+    if spec.get("present"):
+        hits = [v for p in (spec["path"] if isinstance(spec["path"], list) else [spec["path"]])
+                for v in (resolve(root, p[1:]) if p.startswith("^") else resolve(ctx, p))]
+        return Attr(bool(hits), hits[0].anchor if hits else None)
     paths = spec.get("path")
     found: list[Value] = []
     for p in paths if isinstance(paths, list) else [str(paths)]:
@@ -156,10 +166,12 @@ def _attr(spec: dict[str, Any], ctx: Value, root: Value, node: Node) -> Attr | N
             return Attr(False, None)
         return None
     if "test" in spec:
-        hit = next((v for v in found if _passes(spec["test"], _convert(spec, v.data))), None)
+        converted = [_convert(spec, v.data) for v in found]
+        hit = next((v for v, c in zip(found, converted, strict=True) if _passes(spec["test"], c)), None)
         if hit is not None:
             return Attr(True, hit.anchor, hit.origin)
-        if any(v.data is UNKNOWN for v in found):
+        # a reference or an unknown value could be the one that passes
+        if any(c is UNKNOWN for c in converted):
             return Attr(UNKNOWN, found[0].anchor, found[0].origin)
         return Attr(False, found[0].anchor, found[0].origin)
     if spec.get("many"):

@@ -115,6 +115,25 @@ def op_cidr_is_public(v: Any, arg: Any) -> Outcome:
     return bool(public) == bool(arg), ", ".join(public), None
 
 
+def _number(v: Any) -> float:
+    if isinstance(v, bool):
+        raise UnknownValue(f"not a number: {v!r}")
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise UnknownValue(f"not a number: {v!r}") from None
+
+
+def op_at_least(v: Any, arg: Any) -> Outcome:
+    """Numeric floor: key sizes, HSTS max-age, port numbers."""
+    return _number(v) >= _number(arg), f"{v}", None
+
+
+def op_at_most(v: Any, arg: Any) -> Outcome:
+    """Numeric ceiling: certificate validity days."""
+    return _number(v) <= _number(arg), f"{v}", None
+
+
 def op_exists(v: Any, arg: Any) -> Outcome:  # absent values never reach operators; see evaluate
     return bool(arg), "", None
 
@@ -141,4 +160,6 @@ OPERATORS: dict[str, Operator] = {
     "cidr_is_public": op_cidr_is_public,
     "exists": op_exists,
     "is": op_is,
+    "at_least": op_at_least,
+    "at_most": op_at_most,
 }

@@ -161,7 +161,8 @@ def _comment_directives(path: str, items: list[tuple[int, str]], base: Path, cat
         rest = m.group("rest")
         im = _IGNORE.match(rest)
         if not im:
-            verb = rest.split("[")[0].split()[0] if rest.split() else ""
+            words = rest.split("[")[0].split()
+            verb = words[0] if words else ""
             problems.add(path, span, f"malformed suppression {text.strip()!r}: "
                          f"{'unknown directive ' + repr(verb) + '; ' if verb and verb != 'ignore' else ''}"
                          "write `transit-lint: ignore[TL101] <reason>`")

@@ -62,6 +62,8 @@ def build(result: RunResult, catalog: Catalog, options: SarifOptions) -> dict[st
     index = {p.id: i for i, p in enumerate(policies)}
     results = [_result(f, options, index) for f in sorted(findings, key=lambda f: _order(f, options))]
     notifications = [_notification(e, options, index) for e in sorted(result.errors, key=lambda f: _order(f, options))]
+    # what the run could not look into (a remote module, an include outside the paths): not errors
+    notifications += [{"level": "note", "message": {"text": n}} for n in sorted(set(result.notes))]
 
     summary = summary_dict(result)
     summary.pop("elapsed_seconds", None)  # keeps the output byte-identical between runs

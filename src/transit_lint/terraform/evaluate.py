@@ -129,8 +129,8 @@ class Evaluator:
                 if not isinstance(key.data, (str, int, float, bool)):
                     return unknown(e.span)
                 val = self.eval(val_expr)
-                val.key_span = whole
-                out[str(key.data)] = val
+                # a copy: the value may be shared (an iterator's element used twice)
+                out[str(key.data)] = Value(val.data, val.span, whole, val.origin)
             return Value(out, e.span)
         if isinstance(e, Cond):
             c = self.eval(e.cond)

@@ -175,8 +175,8 @@ def _eval_body(block: Block, ev: Evaluator) -> Value:
     out: dict[str, Value] = {}
     for name, attr in block.attributes.items():
         v = ev.eval(attr.expr)
-        v.key_span = attr.span
-        out[name] = v
+        # a copy: evaluation may hand back a shared value (a dynamic block's iterator element)
+        out[name] = Value(v.data, v.span, attr.span, v.origin)
     for b in block.blocks:
         if b.type == "dynamic" and b.labels:
             for item in _expand_dynamic(b, ev):
