@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transit_lint.connstrings import find_all
 from transit_lint.engine import RunOptions, RunResult, run
 from transit_lint.model import NativeResource, Node
-from transit_lint.connstrings import find_all
 from transit_lint.normalize.connections import (
     _may_hold,
     _url_key_ok,
@@ -372,6 +372,20 @@ def test_the_pre_gate_never_hides_a_kept_string(text: str) -> None:
         assert found == []
     if not _may_hold(text, False):
         assert all(c.scheme in ("http", "https", "ws", "wss") for c in found)
+
+
+def test_key_value_items_are_switches(tmp_path: Path) -> None:
+    k8s = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: c
+      image: c:1
+      args: ["--x", "GIT_SSL_NO_VERIFY=1"]
+"""
+    assert by_line(lint(tmp_path, "p.yaml", k8s)) == {(8, "TL301")}
 
 
 def test_kafka_map_points_at_the_deciding_key(tmp_path: Path) -> None:

@@ -77,7 +77,12 @@ def test_classify_peer(raw: Any, kind: str, cidrs: list[str]) -> None:
         ("52.94.76.0/24", "public"),
         ("0.0.0.0/5", "public"),
         ("2600:1f18::/32", "public"),
-        ("10.0.0.0/8", "private"),
+        ("10.0.0.0/8", "wide-private"),
+        ("172.16.0.0/12", "wide-private"),
+        ("192.168.0.0/16", "wide-private"),
+        ("fc00::/7", "wide-private"),
+        ("10.0.0.0/16", "private"),
+        ("172.16.0.0/16", "private"),
         ("100.64.0.0/10", "private"),
         ("fd00::/8", "private"),
         ("127.0.0.1/32", "none"),
@@ -297,7 +302,7 @@ resource "aws_security_group" "db" {
     from_port   = 5432
     to_port     = 5432
     protocol    = "tcp"
-    cidr_blocks = ["10.0.0.0/8"]
+    cidr_blocks = ["10.20.0.0/16"]
   }
 }
 """
@@ -307,7 +312,10 @@ resource "aws_security_group" "db" {
         assert [(f.rule_id, f.span.line) for f in found] == [("TL612", 4)], profile
         assert found[0].message == (
             "aws_security_group.db/ingress[0] opens plaintext port(s) 5432 (postgresql)"
-            " to the private network(s) 10.0.0.0/8")
+            " to the private network(s) 10.20.0.0/16")
+    # a whole private block is judged at the baseline too
+    wide = _lint(tmp_path, "main.tf", text.replace("10.20.0.0/16", "10.0.0.0/8")).findings
+    assert [(f.rule_id, f.span.line) for f in wide] == [("TL612", 4)]
 
 
 def test_cloudformation_security_group(tmp_path: Path) -> None:

@@ -115,6 +115,15 @@ def _both(res: NativeResource, a: str, b: str) -> tuple[Value | None, Value | No
     return flag(res, a), flag(res, b)
 
 
+def _url_parts(url: str) -> tuple[str | None, int | None]:
+    """(host, port) of a URL; (None, None) when it does not parse."""
+    try:
+        parts = urlsplit(url)
+        return parts.hostname, parts.port
+    except ValueError:
+        return None, None
+
+
 def _urls(v: Value | None) -> list[str] | None:
     if v is None or v.is_unknown():
         return None
@@ -206,8 +215,7 @@ def _etcd(node: Node, res: NativeResource, peer: bool) -> None:
     auto_on = truth(auto) is True and not (cert is not None and key is not None)
     port = 2380 if peer else 2379
     if urls:
-        parsed = [urlsplit(u) for u in urls]
-        port = next((x.port for x in parsed if x.port), port)
+        port = next((p for _h, p in map(_url_parts, urls) if p), port)
     node.attrs["port"] = Attr(port, urls_v.anchor if urls_v is not None and urls_v.origin != KUBEADM_DEFAULT else None)
     if urls_v is not None and urls is None:
         node.attrs["tls.required"] = attr(urls_v, UNKNOWN)
@@ -303,9 +311,9 @@ def apiserver_etcd(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["plaintext"] = Attr(UNKNOWN, None, "--etcd-servers is not set")
     elif urls:
         assert servers is not None
-        parsed = urlsplit(urls[0])
-        if parsed.hostname:
-            node.attrs["host"] = attr(servers, parsed.hostname)
+        host, _port = _url_parts(urls[0])
+        if host:
+            node.attrs["host"] = attr(servers, host)
         plain = [u for u in urls if u.lower().startswith("http://")]
         node.attrs["protocol"] = attr(servers, "HTTP" if plain else "HTTPS")
         if plain:

@@ -15,6 +15,10 @@ setting, a ConfigMap entry, a `key=value` line), never in documentation-like key
 service's own public URL; loopback and link-local hosts are not a network hop; a Kafka client is
 judged only when `security.protocol` is written. Credentials never reach a node: the parser drops
 user info and password parameters, and switches are reported by name with a boolean-like value.
+
+The parser (`transit_lint.connstrings`) is imported only when a string passes `_may_hold`, a
+superset of its own gates: most runs never pay for loading it. docs/connection-strings.md has the
+whole classification table and the reasons behind each rule.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ _NOT_A_BACKEND = frozenset({
 
 _WEB_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_ENV_ASSIGN = re.compile(r"(?:export[ \t]+)?([A-Z][A-Z0-9_]*)=(\S*)\Z")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # HTTP_PROXY, httpProxy, homepageUrl
 _HOST_CHARS = re.compile(r"[A-Za-z0-9_.:\[\]%\-]+\Z")
 _SETTING_LINE = re.compile(  # `KEY=value`, `export KEY=value`, `key: value`, `- key: value`, `"key": "value",`
@@ -83,7 +88,7 @@ _INTERNAL_SUFFIXES = (
 # the TLS-mode scale (connstrings.TlsMode values), as strings so that this module can be imported
 # without the parser: a run whose strings hold no connection string never loads it (~40 ms)
 PLAIN, OPP, UNV, NOHOST = "plaintext", "opportunistic", "encrypted-unverified", "no-hostname-check"
-_SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]{0,40})://")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]{0,40})://")  # bounded: linear on any input
 
 
 def _find_all(text: str) -> list[ConnString]:
@@ -310,11 +315,17 @@ class _Scan:
                 return
         found = _find_all(text) if _may_hold(text, setting) else []
         multiline = "\n" in stripped
-        if (not found and not (multiline and _SWITCH_HINT.search(text))) or self.taken(holder):
+        hint = (multiline or "=" in stripped) and _SWITCH_HINT.search(text) is not None
+        if (not found and not hint) or self.taken(holder):
             return
         if multiline:
             self.text_block(holder, text, found)
             return
+        assign = _ENV_ASSIGN.match(stripped) if "=" in stripped else None
+        if assign is not None:  # `KEY=value` items (Cloud Build `env`, container `args`)
+            verdict = switch_verdict(assign.group(1), assign.group(2).strip("\"'"))
+            if verdict is not None:
+                self.add_switch(holder, verdict, stripped)
         for conn in found:
             exact = text[conn.start : conn.end] == stripped
             self.consider(conn, holder, text, setting and exact and _url_key_ok(key))

@@ -8,7 +8,8 @@ those into the canonical attributes every provider shares (and drops `native.rul
   port_ranges       [[from, to], ...]; `port_range` when there is exactly one
   sources           CIDRs (ingress), `destinations` for egress; `source_refs` for peers that are
                     not CIDRs (security groups, prefix lists, service tags): never public
-  source_scope      internet (a /0) | public | private | none (no CIDR peer)
+  source_scope      internet (a /0) | public | wide-private (a whole RFC 1918 / ULA block or
+                    more: every private network, peered VPCs and VPNs included) | private | none
   plaintext_ports   every cleartext port the rule opens (data/ports.csv, per transport)
   remote_access_ports          telnet, rexec, rlogin, rsh among them (R18)
   plaintext_service_ports      the others
@@ -381,6 +382,9 @@ def classify_peer(raw: Any) -> tuple[str, list[str]]:
 
 
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+# the private blocks themselves: a peer covering one of them is every private network, not a VPC
+_PRIVATE_BLOCKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                          "fc00::/7"))
 
 
 def peer_scope(cidr: str) -> str:
@@ -392,14 +396,17 @@ def peer_scope(cidr: str) -> str:
     if (net.is_loopback or net.is_link_local or net.is_multicast or net.is_reserved
             or net.is_unspecified or (net.version == 4 and net.subnet_of(_THIS_NETWORK))):  # type: ignore[arg-type]
         return "none"
-    return "private" if net.is_private or not net.is_global else "public"
+    if net.is_private or not net.is_global:
+        wide = any(net.version == b.version and b.subnet_of(net) for b in _PRIVATE_BLOCKS)  # type: ignore[arg-type]
+        return "wide-private" if wide else "private"
+    return "public"
 
 
 def _scope(cidrs: list[str], spans: list[Span | None], unknown: bool, span: Span | None,
            origin: str | None) -> Attr:
     """The widest reach among the peers: internet > public > private > none."""
     scoped = [(peer_scope(c), s) for c, s in zip(cidrs, spans, strict=True)]
-    for want in ("internet", "public", "private"):
+    for want in ("internet", "public", "wide-private", "private"):
         if want == "public" and unknown:
             return Attr(UNKNOWN, span)  # an unknown peer may be public, or the internet
         hit = next((s for sc, s in scoped if sc == want), None)

@@ -70,7 +70,7 @@ def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
         aliases: dict[str, str] = data.pop("_aliases", {}) or {}
         for key, specs in data.items():
             # `Type#concern` adds nodes to a type another table maps (e.g. a Service's exposure)
-            native, _, concern = key.partition("#")
+            native = key.partition("#")[0]
             if key in seen:
                 raise ValueError(f"{entry.name}: {key} is mapped twice")
             seen.add(key)
