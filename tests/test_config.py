@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from transit_lint.config import ConfigError, IgnoreRules, discover_config, expand_paths, load_config
 
@@ -104,7 +103,7 @@ def test_severity_overrides(tmp_path: Path) -> None:
 
 def test_nginx_version_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from transit_lint import engine
-    from transit_lint.cli import app
+    from transit_lint.cli import main
 
     seen: dict[str, object] = {}
     real = engine.run
@@ -117,9 +116,11 @@ def test_nginx_version_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".transit-lint.yaml").write_text("nginx-version: 1.24.0\n")
     (tmp_path / "main.tf").write_text("")
-    CliRunner().invoke(app, [".", "--no-cache"])
+    with pytest.raises(SystemExit):
+        main([".", "--no-cache"])
     from_file = seen.pop("nginx_version")
-    CliRunner().invoke(app, [".", "--no-cache", "--nginx-version", "1.27.1"])
+    with pytest.raises(SystemExit):
+        main([".", "--no-cache", "--nginx-version", "1.27.1"])
     assert (from_file, seen["nginx_version"]) == ("1.24.0", "1.27.1")
 
 

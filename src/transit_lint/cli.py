@@ -16,15 +16,14 @@ then the defaults.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
-
-import typer
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 
@@ -33,9 +32,6 @@ if TYPE_CHECKING:
     from .engine import RunOptions, RunResult
     from .findings import Severity
     from .policy.loader import Catalog
-
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                  context_settings={"help_option_names": ["-h", "--help"]})
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -49,8 +45,8 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"transit-lint: error: {message}", err=True)
-    raise typer.Exit(EXIT_ERROR)
+    print(f"transit-lint: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_ERROR)
 
 
 @dataclass
@@ -91,56 +87,71 @@ def plan_reports(formats: list[str] | None, outputs: list[str] | None) -> list[R
     return reports
 
 
-@app.command()
-def lint(
-    paths: Annotated[Optional[list[str]], typer.Argument(
-        help="Files or directories to lint (default: .); '-' reads one file from standard input")] = None,
-    format: Annotated[Optional[list[str]], typer.Option(
-        "--format", "-f", help="text, json, sarif or github; repeat for several reports, "
-        "each with its own --output or inline as FORMAT=PATH")] = None,
-    output: Annotated[Optional[list[str]], typer.Option(
-        "--output", "-o", help="Where the report goes ('-' = standard output); one per --format, in order")] = None,
-    fail_on: Annotated[Optional[str], typer.Option(help="Lowest severity that fails the run (exit 1)")] = None,
-    select: Annotated[Optional[list[str]], typer.Option(help="Only these rule ids or prefixes (TL2, TL101)")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rule ids or prefixes")] = None,
-    profile: Annotated[Optional[str], typer.Option(
-        help="baseline, strict, asvs-l1..l3, ccc-tlp-clear..red")] = None,
-    var_file: Annotated[Optional[list[Path]], typer.Option("--var-file", help="Terraform variable file")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option(
-        help="gitignore-style pattern of paths to skip (relative to the working directory)")] = None,
-    max_file_size: Annotated[int, typer.Option(help="Skip (and report) files larger than this many bytes")] = 5_000_000,
-    nginx_version: Annotated[Optional[str], typer.Option(
-        help="nginx version the configuration runs on (its defaults depend on it)")] = None,
-    config: Annotated[Optional[Path], typer.Option(
-        "--config", help="Use this config file instead of searching for one")] = None,
-    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files")] = False,
-    no_gitignore: Annotated[bool, typer.Option("--no-gitignore", help="Lint files .gitignore excludes too")] = False,
-    root: Annotated[Optional[Path], typer.Option(
-        help="Repository root that SARIF, GitHub and baseline paths are relative to (default: git top level)")] = None,
-    sarif_category: Annotated[Optional[str], typer.Option(
-        help="SARIF automationDetails.id category (GitHub code scanning keeps one analysis per category)")] = None,
-    sarif_include_suppressed: Annotated[bool, typer.Option(
-        "--sarif-include-suppressed", help="Keep suppressed findings in SARIF (with suppressions[])")] = False,
-    baseline: Annotated[Optional[Path], typer.Option(
-        help="Report only findings not recorded in this baseline file")] = None,
-    write_baseline: Annotated[Optional[Path], typer.Option(
-        help="Record the current findings in this baseline file (exit 0 unless a file failed to parse)")] = None,
-    stdin_name: Annotated[Optional[str], typer.Option(
-        help="Path that standard input ('-') stands for: decides the format and the reported path")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the parse cache")] = False,
-    show_unknown: Annotated[bool, typer.Option("--show-unknown", help="List values that could not be judged")] = False,
-    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit")] = False,
-    list_profiles: Annotated[bool, typer.Option("--list-profiles", help="List the profiles and exit")] = False,
-    explain: Annotated[Optional[str], typer.Option("--explain", help="Explain a rule (id or name) and exit")] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False,
-) -> None:
-    """Find unprotected data in transit in Terraform, CloudFormation, Kubernetes and nginx before
-    anything is deployed."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line. argparse, not typer: typer 0.29 imports pydantic (~170 ms measured),
+    more than half of a pre-commit run's 0.3 s budget (docs/architecture.md)."""
+    p = argparse.ArgumentParser(
+        prog="transit-lint",
+        description="Find unprotected data in transit in Terraform, CloudFormation, Kubernetes and nginx "
+                    "before anything is deployed.",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or parse errors.")
+    add = p.add_argument
+    add("paths", nargs="*", metavar="PATH",
+        help="files or directories to lint (default: .); '-' reads one file from standard input")
+    add("--format", "-f", action="append", metavar="FORMAT",
+        help="text, json, sarif or github; repeat for several reports, each with its own --output "
+             "or inline as FORMAT=PATH")
+    add("--output", "-o", action="append", metavar="PATH",
+        help="where the report goes ('-' = standard output); one per --format, in order")
+    add("--fail-on", metavar="SEVERITY", help="lowest severity that fails the run (exit 1); default info")
+    add("--select", action="append", metavar="RULES", help="only these rule ids or prefixes (TL2, TL101)")
+    add("--ignore", action="append", metavar="RULES", help="skip these rule ids or prefixes")
+    add("--profile", help="baseline, strict, asvs-l1..l3, ccc-tlp-clear..red (see --list-profiles)")
+    add("--var-file", action="append", type=Path, metavar="FILE", help="Terraform variable file")
+    add("--cfn-parameter", action="append", metavar="KEY=VALUE",
+        help="CloudFormation parameter value (overrides the template's default; repeatable)")
+    add("--exclude", action="append", metavar="PATTERN",
+        help="gitignore-style pattern of paths to skip (relative to the working directory)")
+    add("--max-file-size", type=int, default=5_000_000, metavar="BYTES",
+        help="skip (and report) files larger than this (default 5000000)")
+    add("--nginx-version", help="nginx version the configuration runs on (its defaults depend on it)")
+    add("--jobs", "-j", type=int, metavar="N", help="worker processes for large Terraform trees (default: cores)")
+    add("--config", type=Path, help="use this config file instead of searching for one")
+    add("--no-config", action="store_true", help="ignore config files")
+    add("--no-gitignore", action="store_true", help="lint files .gitignore excludes too")
+    add("--root", type=Path,
+        help="repository root that SARIF, GitHub and baseline paths are relative to (default: git top level)")
+    add("--sarif-category", help="SARIF automationDetails.id (GitHub code scanning keeps one analysis per category)")
+    add("--sarif-include-suppressed", action="store_true", help="keep suppressed findings in SARIF")
+    add("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in this baseline")
+    add("--write-baseline", type=Path, metavar="FILE",
+        help="record the current findings in this baseline file (exit 0 unless a file failed to parse)")
+    add("--stdin-name", metavar="PATH",
+        help="path that standard input ('-') stands for: decides the format and the reported path")
+    add("--no-cache", action="store_true", help="do not read or write .transit-lint-cache/")
+    add("--show-unknown", action="store_true", help="list values that could not be judged")
+    add("--list-rules", action="store_true", help="list the rules and exit")
+    add("--list-profiles", action="store_true", help="list the profiles and exit")
+    add("--explain", metavar="RULE", help="explain a rule (id or name) and exit")
+    add("--version", action="store_true", help="print the version and exit")
+    return p
+
+
+def lint(a: argparse.Namespace) -> int:
+    """One run of the command line; returns the exit code."""
+    paths: list[str] | None = a.paths or None
+    format, output, fail_on, profile = a.format, a.output, a.fail_on, a.profile
+    select, ignore, var_file, exclude = a.select, a.ignore, a.var_file, a.exclude
+    max_file_size, nginx_version, config, no_config = a.max_file_size, a.nginx_version, a.config, a.no_config
+    no_gitignore, root, sarif_category = a.no_gitignore, a.root, a.sarif_category
+    sarif_include_suppressed, baseline, write_baseline = a.sarif_include_suppressed, a.baseline, a.write_baseline
+    stdin_name, no_cache, show_unknown = a.stdin_name, a.no_cache, a.show_unknown
+    list_rules, list_profiles, explain, version = a.list_rules, a.list_profiles, a.explain, a.version
     from .policy.loader import PolicyError, load_catalog
 
     if version:
-        typer.echo(f"transit-lint {__version__}")
-        raise typer.Exit(EXIT_CLEAN)
+        print(f"transit-lint {__version__}")
+        return EXIT_CLEAN
     try:
         catalog = load_catalog()
     except PolicyError as e:
@@ -186,8 +197,19 @@ def lint(
     for v in var_files:
         if not Path(v).is_file():
             _fail(f"--var-file {v}: no such file")
+    if a.cfn_parameter:
+        params: dict[str, str] = {}
+        for item in a.cfn_parameter:
+            key, eq, value = item.partition("=")
+            if not eq or not key.strip():
+                _fail(f"--cfn-parameter {item!r}: use KEY=VALUE")
+            params[key.strip()] = value  # a later value for the same key wins
+        options["cfn_parameters"] = params
+    if a.jobs is not None and a.jobs < 1:
+        _fail("--jobs must be at least 1")
     opts = RunOptions(paths=scan, profile=settings.profile, select=settings.select, ignore=settings.ignore,
-                      var_files=var_files, max_file_size=max_file_size, options=options, cache=not no_cache)
+                      var_files=var_files, max_file_size=max_file_size, options=options, cache=not no_cache,
+                      jobs=a.jobs)
 
     stdin_text: str | None = None
     if stdin and stdin_name:
@@ -211,7 +233,7 @@ def lint(
             n = bl.write(result, repo, write_baseline)
         except bl.BaselineError as e:
             _fail(str(e))
-        typer.echo(f"transit-lint: wrote {n} finding(s) to baseline {write_baseline}", err=True)
+        print(f"transit-lint: wrote {n} finding(s) to baseline {write_baseline}", file=sys.stderr)
     elif baseline_file is not None:
         from . import baseline as bl
 
@@ -234,25 +256,25 @@ def lint(
         _emit(rep, text)
 
     if result.errors:
-        raise typer.Exit(EXIT_ERROR)
+        return EXIT_ERROR
     if write_baseline is None and any(f.severity >= threshold and not f.suppressed for f in result.findings):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_CLEAN)
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
 def _info(catalog: Catalog, list_rules: bool, list_profiles: bool, explain: str | None) -> NoReturn:
     from .explain import explain_rule, profiles_table, rules_table
 
     if list_rules:
-        typer.echo(rules_table(catalog), nl=False)
+        sys.stdout.write(rules_table(catalog))
     elif list_profiles:
-        typer.echo(profiles_table(catalog), nl=False)
+        sys.stdout.write(profiles_table(catalog))
     elif explain:
         text = explain_rule(catalog, explain)
         if text is None:
             _fail(f"no rule {explain!r}; see --list-rules")
-        typer.echo(text, nl=False)
-    raise typer.Exit(EXIT_CLEAN)
+        sys.stdout.write(text)
+    raise SystemExit(EXIT_CLEAN)
 
 
 def _empty_config() -> Config:
@@ -455,5 +477,11 @@ def _source_lines(result: RunResult) -> dict[str, list[str]]:
     return out
 
 
-def main() -> None:
-    app(prog_name="transit-lint")
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        code = lint(args)
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    raise SystemExit(code)
