@@ -109,3 +109,28 @@ def test_examples_execute(rid: str, index: int, which: str) -> None:
 def test_profiles_named_exist(policy) -> None:  # type: ignore[no-untyped-def]
     for prof in policy.profiles or ():
         assert prof in CATALOG.profiles
+
+
+def test_catalog_lock_is_fresh() -> None:
+    """The shipped policies were validated when catalog.lock was written; runs trust it."""
+    from transit_lint.policy.loader import _builtin_validated
+
+    assert _builtin_validated(), "run `python -m transit_lint.policy.loader --lock` after editing policies"
+
+
+def test_a_policy_edit_without_relocking_is_validated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from transit_lint.policy import loader
+
+    root = tmp_path / "policies"
+    shutil.copytree(policy_root(), root)
+    monkeypatch.setattr(loader, "policy_root", lambda: root)
+    assert loader._builtin_validated()
+    bad = root / "plaintext" / "TL101-plaintext-listener.yaml"
+    bad.write_text(bad.read_text().replace("severity: high", "severity: severe"))
+    assert not loader._builtin_validated()
+    loader.load_catalog.cache_clear()
+    try:
+        with pytest.raises(loader.PolicyError, match="severity"):
+            loader.load_catalog()
+    finally:
+        loader.load_catalog.cache_clear()
