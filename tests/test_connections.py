@@ -436,7 +436,5 @@ def test_no_credential_in_reports(tmp_path: Path, fmt: str) -> None:
     assert not CANARY.search(report)
 
 
-@pytest.mark.xfail(strict=True, reason="report/text.py shows the offending source line as written; it needs "
-                                       "normalize.connections.redact (or its own) before printing it")
 def test_no_credential_in_text_report(tmp_path: Path) -> None:
     assert not CANARY.search(_report(tmp_path, "text"))

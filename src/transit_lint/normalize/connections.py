@@ -29,6 +29,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..model import Attr, NativeResource, Node
+from ..redact import redact  # noqa: F401 - re-exported for callers of this module
 from ..spans import Span
 from ..tree import UNKNOWN, Value
 
@@ -452,23 +453,6 @@ class _Scan:
         node.attrs["network"] = Attr("unknown", span, origin)
         if role is not None:
             node.attrs["role"] = Attr(role, span, origin)
-
-
-# ---- redaction ----------------------------------------------------------------------------------
-
-_URL_PASSWORD = re.compile(r"(?i)((?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,40}://[^\s/@:\"'`]{0,200}:)[^\s/@\"'`]{1,200}(@)")
-_KEY_PASSWORD = re.compile(
-    r"(?i)((?:^|[\s;&?,{(\"'])(?:password|passwd|pwd|sslpassword|secret|token|api[_\-]?key)[\"']?[ \t]*[=:][ \t]*)"
-    r"(\"[^\"\n]*\"|'[^'\n]*'|\{[^}\n]*\}|[^;&\s\"',)}]+)"
-)
-
-
-def redact(text: str) -> str:
-    """The text with URL passwords and `password=`/`"password":` values replaced by `***`, for
-    reports that show source lines (the parser never copies credentials; a source line holds them)."""
-    if ":" not in text and "=" not in text:
-        return text
-    return _KEY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***\2", text))
 
 
 # ---- helpers ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..engine import RunResult
 from ..findings import Finding, Severity
 from ..policy.loader import Catalog
+from ..redact import redact
 
 _COLOURS = {
     Severity.CRITICAL: "\x1b[1;31m", Severity.HIGH: "\x1b[31m", Severity.MEDIUM: "\x1b[33m",
@@ -34,7 +35,8 @@ def render(result: RunResult, catalog: Catalog, colour: bool = False, base: Path
             tag = "  (suppressed: " + (f.suppression_reason or "") + ")" if f.suppressed else ""
             out.append(f"{path}:{f.span.line}:{f.span.column}  {f.rule_id}  {sev} {f.message}{tag}")
             if lines and 0 < f.span.line <= len(lines):
-                out.append(c(_DIM, f"    {f.span.line:>5} | {lines[f.span.line - 1].rstrip()}"))
+                shown = redact(lines[f.span.line - 1].rstrip())  # never echo a password
+                out.append(c(_DIM, f"    {f.span.line:>5} | {shown}"))
             for note in f.notes:
                 out.append(c(_DIM, f"          note: {note}"))
             pol = catalog.policies.get(f.rule_id)
