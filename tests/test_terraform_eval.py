@@ -187,3 +187,29 @@ resource "aws_lb_listener" "l" {
     nxg = g.to_networkx()
     assert nxg.number_of_edges() == 1
     assert list(nxg.edges(data="type")) == [("aws_lb_listener.l", "aws_lb_target_group.app", "routes_to")]
+
+
+def test_cloudformation_refs_become_typed_edges(tmp_path: Path) -> None:
+    from transit_lint.graph import build_graph
+
+    (tmp_path / "t.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TG:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      Port: 8080
+      Protocol: HTTP
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      Port: 80
+      Protocol: HTTP
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref TG
+""")
+    res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
+    g = build_graph(res.nodes)
+    listener = next(n for n in res.nodes if n.native_type == "AWS::ElasticLoadBalancingV2::Listener")
+    assert [n.native_type for n in g.neighbours(listener.id, "routes_to", "out", None)] == [
+        "AWS::ElasticLoadBalancingV2::TargetGroup"]

@@ -1,9 +1,9 @@
 """The run's resource graph: canonical nodes, and typed edges resolved from references.
 
-Edges come from references between native resources
-(Terraform expressions now; CloudFormation `Ref`/`GetAtt`, Kubernetes selectors and nginx
-`proxy_pass` as those normalizers land). The edge type is chosen by the attribute that holds the
-reference (EDGE_TYPES), and is `refers` otherwise.
+Edges come from references between native resources: Terraform expressions and CloudFormation
+`Ref`/`GetAtt` both evaluate to `Reference` values, and other front ends may put references in
+their bodies too. The edge type is chosen by the attribute that holds the reference
+(EDGE_TYPES), and is `refers` otherwise.
 
 The graph keeps its own adjacency for the policy hops and hands out a `networkx.MultiDiGraph`
 on demand (`to_networkx`, for exports and analyses): importing networkx costs ~130 ms, half of a
@@ -32,6 +32,19 @@ EDGE_TYPES = {
     "db_cluster_parameter_group_name": "configured_by",
     "cluster_parameter_group_name": "configured_by",
     "security_group_id": "applies_to",
+    # CloudFormation property names
+    "TargetGroupArn": "routes_to",
+    "LoadBalancerArn": "belongs_to",
+    "SecurityGroups": "protected_by",
+    "SecurityGroupIds": "protected_by",
+    "VpcSecurityGroupIds": "protected_by",
+    "CertificateArn": "uses",
+    "SSLCertificateId": "uses",
+    "DBParameterGroupName": "configured_by",
+    "DBClusterParameterGroupName": "configured_by",
+    "CacheParameterGroupName": "configured_by",
+    "ClusterParameterGroupName": "configured_by",
+    "GroupId": "applies_to",
 }
 
 
@@ -101,7 +114,7 @@ def build_graph(nodes: list[Node]) -> Graph:
         if n.resource is not None:
             by_address.setdefault((n.resource.meta.get("root", ""), n.resource.address), []).append(n)
     for n in nodes:
-        if n.resource is None or n.format != "terraform":
+        if n.resource is None:
             continue
         root, prefix = n.resource.meta.get("root", ""), n.resource.meta.get("prefix", "")
         for attr, ref in _references(n.resource.body):
