@@ -110,4 +110,6 @@ def test_example_project_runs(tmp_path: Path) -> None:
     p = cli(str(ROOT / "examples"), "--format", "json", cwd=tmp_path)
     assert p.returncode == 1
     rules = sorted({f["rule_id"] for f in json.loads(p.stdout)["findings"]})
-    assert rules == ["TL101", "TL201", "TL202", "TL501"]
+    assert rules == ["TL101", "TL103", "TL110", "TL201", "TL202", "TL301", "TL501"]
+    formats = {f["location"]["path"].split("/")[-2] for f in json.loads(p.stdout)["findings"]}
+    assert formats >= {"infra", "edge", "k8s", "cloudformation", "nginx"}

@@ -244,7 +244,8 @@ if __name__ == "__main__":
         print(f"validated; wrote {policy_root() / LOCK}: {write_lock()}")
     elif sys.argv[1:] == ["--check"]:
         fresh = _builtin_validated()
-        print("catalog.lock is fresh" if fresh else "catalog.lock is stale: run python -m transit_lint.policy.loader --lock")
+        print("catalog.lock is fresh" if fresh
+              else "catalog.lock is stale: run python -m transit_lint.policy.loader --lock")
         sys.exit(0 if fresh else 1)
     else:
         print("usage: python -m transit_lint.policy.loader --lock | --check")
