@@ -213,3 +213,43 @@ Resources:
     listener = next(n for n in res.nodes if n.native_type == "AWS::ElasticLoadBalancingV2::Listener")
     assert [n.native_type for n in g.neighbours(listener.id, "routes_to", "out", None)] == [
         "AWS::ElasticLoadBalancingV2::TargetGroup"]
+
+
+def test_attribute_and_blocks_of_one_name_do_not_crash(tmp_path: Path) -> None:
+    """Found by fuzz/run.py: invalid HCL with `x = ...` and `x { }` in one body."""
+    files = {"main.tf": '''
+resource "aws_security_group" "g" {
+  ingress = "text"
+  ingress {
+    from_port   = 23
+    to_port     = 23
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+'''}
+    _write(tmp_path, files)
+    res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
+    assert not res.errors
+    assert [f.rule_id for f in res.findings] == ["TL611"]
+
+
+def test_a_front_end_crash_is_an_error_and_other_files_still_count(tmp_path: Path) -> None:
+    import pytest
+
+    from transit_lint.terraform import frontend
+
+    mp = pytest.MonkeyPatch()
+    try:
+        def boom(files: object, ctx: object) -> object:
+            raise RuntimeError("bug")
+
+        mp.setattr(frontend, "load", boom)
+        (tmp_path / "main.tf").write_text('resource "x" "y" {}\n')
+        (tmp_path / "site.conf").write_text("server {\n    listen 80;\n    location / { root /srv; }\n}\n")
+        res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
+        assert [(e.rule_id, e.path) for e in res.errors] == [("TL001", "main.tf")]
+        assert "RuntimeError: bug" in res.errors[0].message
+        assert [(f.rule_id, f.path) for f in res.findings] == [("TL101", "site.conf")]
+    finally:
+        mp.undo()

@@ -89,7 +89,10 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     mod = frontend_module(shard.format)
     if mod is None:
         return ShardOut()
-    res = mod.load(shard.files, ctx)
+    try:
+        res = mod.load(shard.files, ctx)
+    except Exception as e:  # noqa: BLE001 - a front-end bug must not lose the other shards' findings
+        return ShardOut(errors=[_internal_error(f, e) for f in shard.files])
     nodes, mapping_errors = normalize_all(res.resources, shard.format)
     graph = build_graph(nodes)
     # which listeners each firewall rule exposes, and which plaintext ports only redirect (R3)
@@ -103,6 +106,15 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     findings = [f for f in findings if f.rule_id != "TL001"]
     return ShardOut(findings, res.errors + internal, res.files_parsed, res.comments, res.notes, nodes,
                     list(ev.unknown_sites), graph.edge_count())
+
+
+def _internal_error(f: SourceFile, e: Exception) -> Finding:
+    from .findings import Severity, make_finding
+
+    return make_finding(
+        rule_id="TL001", rule_name="policy-error", severity=Severity.HIGH,
+        message=f"internal error while reading this file ({type(e).__name__}: {e}); please report it",
+        path=f.rel, span=Span(1, 1, 1, 1), attribute="load")
 
 
 def _light(n: Node) -> Node:

@@ -173,6 +173,7 @@ def load_tfvars_json(text: str) -> dict[str, object]:
 
 def _eval_body(block: Block, ev: Evaluator) -> Value:
     out: dict[str, Value] = {}
+    blocks: dict[str, Value] = {}
     for name, attr in block.attributes.items():
         v = ev.eval(attr.expr)
         # a copy: evaluation may hand back a shared value (a dynamic block's iterator element)
@@ -180,13 +181,14 @@ def _eval_body(block: Block, ev: Evaluator) -> Value:
     for b in block.blocks:
         if b.type == "dynamic" and b.labels:
             for item in _expand_dynamic(b, ev):
-                lst = out.setdefault(b.labels[0], Value([], b.span, b.header))
-                lst.data.append(item)
+                blocks.setdefault(b.labels[0], Value([], b.span, b.header)).data.append(item)
             continue
         v = _eval_body(b, ev)
         v.span, v.key_span = b.span, b.header
-        lst = out.setdefault(b.type, Value([], b.span, b.header))
-        lst.data.append(v)
+        blocks.setdefault(b.type, Value([], b.span, b.header)).data.append(v)
+    # an attribute and blocks of one name is invalid HCL (Terraform rejects it); the blocks win,
+    # so the rest of the file is still judged
+    out.update(blocks)
     return Value(out, block.span, block.header)
 
 
