@@ -111,7 +111,8 @@ def test_examples_sarif_passes_schema_and_checklist_and_is_deterministic() -> No
     doc = check_sarif(p1.stdout, ROOT)
     run_ = doc["runs"][0]
     uris = sorted({r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]})
-    assert uris == ["examples/infra/main.tf", "examples/infra/modules/edge/main.tf"]
+    assert uris == ["examples/cloudformation/api.yaml", "examples/infra/main.tf",
+                    "examples/infra/modules/edge/main.tf", "examples/k8s/web.yaml", "examples/nginx/site.conf"]
     enabled = [p.id for p in load_catalog().enabled("baseline", None, None)]
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == enabled, "the whole enabled catalog"
     assert "automationDetails" not in run_

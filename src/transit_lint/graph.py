@@ -117,6 +117,11 @@ def build_graph(nodes: list[Node]) -> Graph:
         if n.resource is None:
             continue
         root, prefix = n.resource.meta.get("root", ""), n.resource.meta.get("prefix", "")
+        # references a front end resolved itself (Kubernetes selectors, Ingress backends)
+        for edge_type, address in n.resource.meta.get("refs", ()):
+            for t in by_address.get((root, address), []):
+                if t.id != n.id:
+                    graph.add_edge(n.id, t.id, edge_type, "meta")
         for attr, ref in _references(n.resource.body):
             for t in by_address.get((root, prefix + ref.address), []):
                 if t.id != n.id:

@@ -13,9 +13,23 @@ from .policy.loader import Catalog
 from .spans import Span
 
 
+def package_stamp() -> str:
+    """Which code and tables produced a result: every file of the installed package by path, size
+    and modification time (stat only, no reads), so an edited table, hook or policy is never
+    answered from an old entry, in an editable install too."""
+    root = Path(__file__).resolve().parent
+    parts = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".yaml", ".json", ".csv", ".lock") and "__pycache__" not in p.parts:
+            st = p.stat()
+            parts.append(f"{p.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
+    return digest(*parts)
+
+
 def run_key(files: list[tuple[str, Path]], options: dict[str, Any], catalog: Catalog, max_bytes: int) -> str | None:
-    """Hash of every file's content, the options and the policy set; None if a file is unreadable."""
-    parts: list[str | bytes] = [json.dumps(options, sort_keys=True, default=str)]
+    """Hash of every file's content, the options, the policy set and the package; None if a file
+    is unreadable."""
+    parts: list[str | bytes] = [json.dumps(options, sort_keys=True, default=str), package_stamp()]
     for pol in sorted(catalog.policies.values(), key=lambda p: p.id):
         try:
             parts.append(Path(pol.source).read_bytes())
