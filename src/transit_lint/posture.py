@@ -44,11 +44,11 @@ def posture(nodes: list[Node]) -> dict[str, Any]:
     return {
         "endpoints": len(endpoints),
         "connections": len(connections),
-        "encrypted_percent": _pct(sum(judged), len(judged)),
-        "endpoints_encrypted_percent": _pct(sum(judged_ep), len(judged_ep)),
-        "connections_encrypted_percent": _pct(sum(judged_cn), len(judged_cn)),
-        "verified_percent": _pct(verified, len(tls_conns)),
-        "mtls_percent": _pct(mtls, len(tls_eps)),
+        "encrypted": _pct(sum(judged), len(judged)),
+        "endpoints_encrypted": _pct(sum(judged_ep), len(judged_ep)),
+        "connections_encrypted": _pct(sum(judged_cn), len(judged_cn)),
+        "verified": _pct(verified, len(tls_conns)),
+        "mtls": _pct(mtls, len(tls_eps)),
         "min_tls_versions": dict(sorted(versions.items())),
     }
 
@@ -59,5 +59,5 @@ def posture_line(p: dict[str, Any]) -> str:
 
     hist = ", ".join(f"{k}: {v}" for k, v in p["min_tls_versions"].items()) or "none"
     return (f"transit posture: {p['endpoints']} endpoint(s), {p['connections']} connection(s); "
-            f"encrypted {fmt(p['encrypted_percent'])}, verified {fmt(p['verified_percent'])}, "
-            f"mTLS {fmt(p['mtls_percent'])}; minimum TLS versions {hist}")
+            f"encrypted {fmt(p['encrypted'])}, verified {fmt(p['verified'])}, "
+            f"mTLS {fmt(p['mtls'])}; minimum TLS versions {hist}")
