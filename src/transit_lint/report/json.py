@@ -71,4 +71,6 @@ def render(result: RunResult, catalog: Catalog, deterministic: bool = False) -> 
         "errors": [finding_dict(e) for e in result.errors],
         "summary": summary,
     }
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    # compact: json's C encoder runs only without indent (0.66 s -> 0.05 s for 2,700 findings);
+    # pipe through `jq .` to read it
+    return json.dumps(doc, separators=(",", ":")) + "\n"
