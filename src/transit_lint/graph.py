@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .model import Node
-from .terraform.evaluate import Reference
-from .tree import Value
+from .tree import Reference, Value
 
 # attribute that holds the reference -> typed edge (DESIGN.md §3)
 EDGE_TYPES = {

@@ -94,3 +94,38 @@ class Document:
     format: str
     root: Value
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A value that names another object: Terraform `aws_lb_target_group.app.arn`,
+    CloudFormation `!Ref TG` / `!GetAtt TG.Arn`. Policies treat it as not statically known;
+    the graph turns it into an edge."""
+
+    address: str  # "aws_lb_target_group.app", "module.x", "data.aws_iam_policy_document.p", "TG"
+    attribute: str  # "arn", "" when the object itself
+
+    def __str__(self) -> str:
+        return f"{self.address}.{self.attribute}" if self.attribute else self.address
+
+
+def restamp(v: Value, span: Span, origin: str | None) -> Value:
+    """Move a value that came through a variable, local or parameter to the place it is used."""
+    data = v.data
+    if isinstance(data, dict):
+        data = {k: restamp(x, span, None) for k, x in data.items()}
+    elif isinstance(data, list):
+        data = [restamp(x, span, None) for x in data]
+    return Value(data, span, None, origin or v.origin)
+
+
+def is_known(v: Value) -> bool:
+    """True when the whole value is known (no UNKNOWN or Reference anywhere inside)."""
+    d = v.data
+    if d is UNKNOWN or isinstance(d, Reference):
+        return False
+    if isinstance(d, dict):
+        return all(is_known(x) for x in d.values())
+    if isinstance(d, list):
+        return all(is_known(x) for x in d)
+    return True

@@ -16,8 +16,7 @@ from ..model import Attr, NativeResource, Node
 from ..normalize.mapping import hook
 from ..normalize.paths import resolve
 from ..spans import Span
-from ..terraform.evaluate import Reference
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Reference, Value, is_known
 
 # a cipher name we cannot resolve but that names a broken primitive is reported as written
 _WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
@@ -296,14 +295,14 @@ def _statement_denies(s: Value, actions: set[str]) -> bool | None:
     effect, action, principal, cond = (s.get(k) for k in ("Effect", "Action", "Principal", "Condition"))
     # decide "no" on what is known before giving up on what is not
     for part in (effect, action):
-        if part is not None and not is_plain_known(part):
+        if part is not None and not is_known(part):
             return None
     if effect is None or str(effect.data).lower() != "deny" or action is None or cond is None:
         return False
     acts = {str(a).lower() for a in _as_list(action.plain())}
     if not acts & actions:
         return False
-    if not is_plain_known(cond) or (principal is not None and not is_plain_known(principal)):
+    if not is_known(cond) or (principal is not None and not is_known(principal)):
         return None
     p = principal.plain() if principal is not None else None
     everyone = p == "*" or (isinstance(p, dict) and set(_as_list(p.get("AWS"))) == {"*"})
@@ -318,17 +317,6 @@ def _statement_denies(s: Value, actions: set[str]) -> bool | None:
                     str(x).lower() == "false" for x in _as_list(val)):
                 return True
     return False
-
-
-def is_plain_known(v: Value) -> bool:
-    d = v.data
-    if d is UNKNOWN or isinstance(d, Reference):
-        return False
-    if isinstance(d, dict):
-        return all(is_plain_known(x) for x in d.values())
-    if isinstance(d, list):
-        return all(is_plain_known(x) for x in d)
-    return True
 
 
 def _as_list(x: Any) -> list[Any]:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..spans import Span
-from ..terraform.evaluate import Reference
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Reference, Value, is_known, restamp
 
 NO_VALUE = "AWS::NoValue"
 PSEUDO_PARAMETERS = {
@@ -407,27 +406,6 @@ def intrinsic(v: Value, allow_condition: bool = False) -> tuple[str, Value] | No
     if name == "Ref" or name.startswith("Fn::") or (allow_condition and name == "Condition"):
         return name, arg
     return None
-
-
-def restamp(v: Value, span: Span, origin: str | None) -> Value:
-    """Move a value to the place that uses it (a `!Ref` of a parameter, a `Fn::Select` result)."""
-    d = v.data
-    if isinstance(d, dict):
-        d = {k: restamp(x, span, None) for k, x in d.items()}
-    elif isinstance(d, list):
-        d = [restamp(x, span, None) for x in d]
-    return Value(d, span, None, origin or v.origin)
-
-
-def is_known(v: Value) -> bool:
-    d = v.data
-    if d is UNKNOWN or isinstance(d, Reference):
-        return False
-    if isinstance(d, dict):
-        return all(is_known(x) for x in d.values())
-    if isinstance(d, list):
-        return all(is_known(x) for x in d)
-    return True
 
 
 def _section(root: Value, name: str) -> Value:

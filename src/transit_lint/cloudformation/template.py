@@ -16,8 +16,7 @@ from typing import Any
 
 from ..model import NativeResource
 from ..spans import Span
-from ..terraform.evaluate import Reference
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Reference, Value
 from .intrinsics import Problem, Resolver, intrinsic, unsupported
 
 FORMAT = "cloudformation"

@@ -43,8 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ports
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
-from ..terraform.evaluate import Reference
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Reference, Value
 from .mapping import hook
 from .paths import resolve
 

@@ -18,8 +18,7 @@ from typing import Any
 from .. import tls
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
-from ..terraform.evaluate import Reference
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Reference, Value
 from .mapping import hook
 from .paths import resolve
 

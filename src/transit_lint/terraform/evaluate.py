@@ -28,19 +28,7 @@ from ..parsers.hcl import (
     UnOp,
 )
 from ..spans import Span
-from ..tree import UNKNOWN, Value
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A value that names another object: `aws_lb_target_group.app.arn`."""
-
-    address: str  # "aws_lb_target_group.app", "module.x", "data.aws_iam_policy_document.p"
-    attribute: str  # "arn", "" when the object itself
-
-    def __str__(self) -> str:
-        return f"{self.address}.{self.attribute}" if self.attribute else self.address
-
+from ..tree import UNKNOWN, Reference, Value, is_known, restamp
 
 MAX_DEPTH = 64  # guards recursion through locals and nested calls
 MAX_FILE_BYTES = 1_000_000
@@ -73,30 +61,12 @@ class Scope:
         return s
 
 
-def restamp(v: Value, span: Span, origin: str | None) -> Value:
-    """Move a value that came through a variable or local to the place it is used."""
-    data = v.data
-    if isinstance(data, dict):
-        data = {k: restamp(x, span, None) for k, x in data.items()}
-    elif isinstance(data, list):
-        data = [restamp(x, span, None) for x in data]
-    return Value(data, span, None, origin or v.origin)
 
 
 def unknown(span: Span) -> Value:
     return Value(UNKNOWN, span)
 
 
-def is_known(v: Value) -> bool:
-    """True when the whole value is known (no UNKNOWN or Reference anywhere inside)."""
-    d = v.data
-    if d is UNKNOWN or isinstance(d, Reference):
-        return False
-    if isinstance(d, dict):
-        return all(is_known(x) for x in d.values())
-    if isinstance(d, list):
-        return all(is_known(x) for x in d)
-    return True
 
 
 class Evaluator:

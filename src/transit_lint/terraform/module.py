@@ -15,8 +15,8 @@ from typing import Protocol
 from ..model import NativeResource
 from ..parsers.hcl import Block, HclFile, Lit
 from ..spans import Span
-from ..tree import UNKNOWN, Value
-from .evaluate import Evaluator, Scope, restamp, unknown
+from ..tree import UNKNOWN, Value, restamp
+from .evaluate import Evaluator, Scope, unknown
 
 MAX_MODULE_DEPTH = 8
 
