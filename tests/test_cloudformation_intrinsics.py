@@ -10,8 +10,7 @@ from transit_lint.cloudformation.intrinsics import Resolver
 from transit_lint.cloudformation.parser import parse_template
 from transit_lint.cloudformation.template import load_template
 from transit_lint.model import NativeResource
-from transit_lint.terraform.evaluate import Reference
-from transit_lint.tree import UNKNOWN, Value
+from transit_lint.tree import UNKNOWN, Reference, Value
 
 HEAD = """\
 AWSTemplateFormatVersion: "2010-09-09"
