@@ -58,7 +58,6 @@ def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
         if rp.is_file():
             out.explicit_files.add(rp)
     out.roots = tuple(roots)
-    seen_dirs: set[Path] = set()
     seen_files: set[Path] = set()
     for raw in paths:
         start = Path(raw).resolve()
@@ -67,26 +66,19 @@ def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
                 seen_files.add(start)
                 out.files.append(start)
             continue
+        # os.walk never descends into linked folders (followlinks=False), so a symlink loop
+        # cannot recur and every folder walked is a real path under `start`; a linked folder
+        # that points inside the paths given is walked at its real place anyway
         for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
             d = Path(dirpath)
-            real = d.resolve()
-            if real in seen_dirs:
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real)
             keep = []
             for name in sorted(dirnames):
-                sub = d / name
                 if name in SKIP_DIRS:
                     continue
+                sub = d / name
                 if sub.is_symlink():
-                    target = sub.resolve()
-                    if not _inside(target, out.roots):
+                    if not _inside(sub.resolve(), out.roots):
                         out.skipped.append((str(sub), "symlink points outside the paths given"))
-                        continue
-                    # walk the link's target as its own start (os.walk does not follow links)
-                    if target not in seen_dirs:
-                        keep.append(name)
                     continue
                 keep.append(name)
             dirnames[:] = keep
