@@ -75,3 +75,11 @@ def test_syntax_error_is_reported_and_later_blocks_survive() -> None:
 def test_never_raises_on_garbage() -> None:
     for text in ["{{{{", "}}}", "resource", '"unterminated', "\x00\x01", "a = [1, 2", "<<EOT\nno end"]:
         parse_hcl(text)  # must not raise
+
+
+def test_columns_are_code_points_not_bytes() -> None:
+    f = parse_hcl('# café ☕\nx = "é☕"\ny = 1 # ü\n')
+    x = f.body.attributes["x"]
+    assert x.span == Span(2, 1, 2, 9)  # `x = "é☕"` is 8 code points (12 bytes)
+    assert x.expr.span == Span(2, 5, 2, 9)
+    assert f.body.attributes["y"].span == Span(3, 1, 3, 6)

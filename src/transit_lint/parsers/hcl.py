@@ -141,9 +141,21 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_hcl.language()))
 
 
+# The lines (as bytes) of the file being parsed when it is not pure ASCII: tree-sitter counts
+# columns in bytes, Span (and SARIF's columnKind unicodeCodePoints) in code points. Set only for
+# the duration of one parse_hcl call.
+_LINES: list[bytes] | None = None
+
+
+def _col(row: int, byte_col: int) -> int:
+    if _LINES is None or row >= len(_LINES):
+        return byte_col + 1
+    return len(_LINES[row][:byte_col].decode("utf-8", "replace")) + 1
+
+
 def _span(node: Any) -> Span:
     (sr, sc), (er, ec) = node.start_point, node.end_point
-    return Span(sr + 1, sc + 1, er + 1, ec + 1)
+    return Span(sr + 1, _col(sr, sc), er + 1, _col(er, ec))
 
 
 def _text(node: Any) -> str:
@@ -459,7 +471,17 @@ def parse_hcl(text: str, wanted: Callable[[str], bool] | None = None) -> HclFile
 
     `wanted(resource_type)`: when given, resource blocks of other types keep only their header
     and span (their bodies are never judged, and building them is most of the parse cost)."""
-    tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
+    global _LINES
+    raw = text.encode("utf-8", "surrogatepass")
+    _LINES = None if text.isascii() else raw.split(b"\n")
+    try:
+        return _parse(raw, wanted)
+    finally:
+        _LINES = None
+
+
+def _parse(raw: bytes, wanted: Callable[[str], bool] | None) -> HclFile:
+    tree = _parser().parse(raw)
     root = tree.root_node
     builder = _Builder(wanted)
     body = Block("", [], span=_span(root), header=Span(1, 1, 1, 1))
