@@ -45,6 +45,32 @@ def _tree(root: Path) -> dict[str, int | None]:
     (root / "huge").mkdir()
     (root / "huge" / "main.tf").write_text("# " + "x" * 2_000_000 + "\n")
     bad["huge/main.tf"] = 1
+    # YAML: an alias bomb (billion laughs), an unknown tag in a CloudFormation template, a
+    # pre-processor form, an unclosed nginx block; a Kubernetes List and a non-object document
+    (root / "yaml").mkdir()
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+    prev = "a"
+    for i in range(12):
+        bomb += f"  l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        prev = f"l{i}"
+    (root / "yaml" / "bomb.k8s.yaml").write_text(bomb)
+    bad["yaml/bomb.k8s.yaml"] = None
+    (root / "yaml" / "tag.cfn.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  L:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n'
+        '    Properties:\n      Protocol: !Mystery HTTP\n')
+    bad["yaml/tag.cfn.yaml"] = None
+    (root / "yaml" / "rain.cfn.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  M:\n    Type: !Rain::Module "./bucket.yaml"\n')
+    bad["yaml/rain.cfn.yaml"] = None
+    (root / "nginx").mkdir()
+    (root / "nginx" / "site.conf").write_text("server {\n    listen 80;\n    location / {\n        root /srv;\n")
+    bad["nginx/site.conf"] = None
+    (root / "yaml" / "list.k8s.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: networking.k8s.io/v1\n    kind: Ingress\n"
+        "    metadata: {name: web, namespace: shop}\n    spec:\n      rules:\n        - host: shop.example.com\n"
+        "          http:\n            paths:\n              - path: /\n                pathType: Prefix\n"
+        "                backend: {service: {name: web, port: {number: 80}}}\n")
+    (root / "yaml" / "scalar.yaml").write_text("--- just a string\n--- [1, 2]\n")
     # a symlink loop and a link out of the tree
     (root / "loop").mkdir()
     os.symlink(root / "loop", root / "loop" / "again")
@@ -85,6 +111,9 @@ def test_hostile_tree(tmp_path: Path) -> None:
     for expected in [("good/main.tf", 3, "TL101"), ("crlf/main.tf", 3, "TL101"), ("bom/main.tf", 3, "TL101"),
                      ("utf8/main.tf", 4, "TL101")]:
         assert expected in found
+    # the List's Ingress is judged like any Ingress; the non-object documents are skipped silently
+    assert any(path == "yaml/list.k8s.yaml" and rule == "TL101" for path, _, rule in found)
+    assert "yaml/scalar.yaml" not in errors
     assert not any("outside" in f[0] or "escape" in f[0] or "linked" in f[0] for f in found)
     assert elapsed < 60
     # with --no-cache nothing at all is written (the report goes to stdout)
