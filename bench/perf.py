@@ -47,7 +47,10 @@ _MEASURE = (
 
 
 def sources() -> list[Path]:
-    out = [p for p in sorted((ROOT / "fixtures").rglob("*")) if p.is_file() and p.suffix in SUFFIXES]
+    # realistic input only: the hostile parse-error fixtures (TL000: alias bombs, deep nesting)
+    # measure robustness, not speed, and hang some peers (Checkov's Kubernetes runner: > 100 s)
+    out = [p for p in sorted((ROOT / "fixtures").rglob("*")) if p.is_file() and p.suffix in SUFFIXES
+           and "TL000" not in p.parts and "parsers" not in p.parts]
     out += [p for p in sorted((ROOT / "examples").rglob("*")) if p.is_file() and p.suffix in SUFFIXES]
     kics = SHARED / "peer-corpus" / "kics"
     if kics.is_dir():
