@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from transit_lint.cloudformation import frontend
-from transit_lint.cloudformation.parser import parse_template, yaml_comments
+from transit_lint.cloudformation.parser import parse_template
 from transit_lint.engine import RunOptions, run
 from transit_lint.testing import read_markers
 from transit_lint.tree import Value
+from transit_lint.yaml_comments import yaml_comments
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "parsers" / "cloudformation"
 CASES = sorted(p for p in FIXTURES.iterdir() if not p.name.endswith(".expect.yaml"))

@@ -12,11 +12,10 @@ pre-commit run's budget, and the policies need only neighbour lookups.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from .model import Node
-from .tree import Reference, Value
+from .tree import references
 
 # attribute that holds the reference -> typed edge (DESIGN.md §3)
 EDGE_TYPES = {
@@ -91,19 +90,6 @@ class Graph:
         return g
 
 
-def _references(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
-    """Every reference inside a value, with the attribute name that holds it."""
-    d = v.data
-    if isinstance(d, Reference):
-        yield key, d
-    elif isinstance(d, dict):
-        for k, x in d.items():
-            yield from _references(x, k)
-    elif isinstance(d, list):
-        for x in d:
-            yield from _references(x, key)
-
-
 def build_graph(nodes: list[Node]) -> Graph:
     graph = Graph()
     graph.add_nodes(nodes)
@@ -121,7 +107,7 @@ def build_graph(nodes: list[Node]) -> Graph:
             for t in by_address.get((root, address), []):
                 if t.id != n.id:
                     graph.add_edge(n.id, t.id, edge_type, "meta")
-        for attr, ref in _references(n.resource.body):
+        for attr, ref in references(n.resource.body):
             for t in by_address.get((root, prefix + ref.address), []):
                 if t.id != n.id:
                     graph.add_edge(n.id, t.id, EDGE_TYPES.get(attr, "refers"), attr)

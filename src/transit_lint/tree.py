@@ -129,3 +129,16 @@ def is_known(v: Value) -> bool:
     if isinstance(d, list):
         return all(is_known(x) for x in d)
     return True
+
+
+def references(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
+    """Every reference inside a value, with the name of the attribute that holds it."""
+    d = v.data
+    if isinstance(d, Reference):
+        yield key, d
+    elif isinstance(d, dict):
+        for k, x in d.items():
+            yield from references(x, k)
+    elif isinstance(d, list):
+        for x in d:
+            yield from references(x, key)

@@ -12,12 +12,12 @@ cfn-lint costs about half a second to import, so it is imported inside `parse_te
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..spans import Span
 from ..tree import Value
+from ..yaml_comments import yaml_comments
 
 
 @dataclass
@@ -136,42 +136,6 @@ def _scalar(x: Any) -> Any:
     if isinstance(x, str):
         return str(x)  # drop cfn-lint's str_node subclass
     return str(x)  # dates and other YAML scalars: CloudFormation reads them as strings
-
-
-_COMMENT = re.compile(r"""(?:^|\s)(#.*)$""")
-
-
-def yaml_comments(text: str) -> list[tuple[int, str]]:
-    """(line, text) of each `#` comment, for suppressions; quotes are honoured roughly (a `#`
-    inside a quoted scalar on its own line is rare in templates)."""
-    out: list[tuple[int, str]] = []
-    for i, line in enumerate(text.split("\n"), start=1):
-        if "#" not in line:
-            continue
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
-            out.append((i, stripped))
-            continue
-        m = _COMMENT.search(_blank_quoted(line))
-        if m:
-            out.append((i, line[m.start(1):]))
-    return out
-
-
-def _blank_quoted(line: str) -> str:
-    """The line with quoted text blanked out, so a `#` inside quotes is not a comment."""
-    out, quote = [], ""
-    for ch in line:
-        if quote:
-            out.append(" ")
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def parse_template(text: str) -> ParsedTemplate:

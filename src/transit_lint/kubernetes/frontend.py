@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..yaml_comments import yaml_comments
 from .objects import K8sObject, objects_of
 from .yamltree import is_json, load_stream
 
@@ -22,7 +23,6 @@ FORMAT = "kubernetes"
 _YAML_KEYS = (re.compile(r"^\"?apiVersion\"?\s*:", re.M), re.compile(r"^\"?kind\"?\s*:", re.M))
 _JSON_KEYS = (re.compile(r"\"apiVersion\"\s*:"), re.compile(r"\"kind\"\s*:"))
 _CFN = re.compile(r"AWSTemplateFormatVersion|^\s*\"?Type\"?\s*:\s*\"?AWS::", re.M)
-_COMMENT = re.compile(r"(?:^|\s)(#.*)$")
 
 
 def sniff(path: Path, text: str) -> bool:
@@ -43,7 +43,7 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     for f in files:
         stream = load_stream(f.text)
         result.files_parsed += 1
-        result.comments[f.rel] = [] if is_json(f.text) else _comments(f.text)
+        result.comments[f.rel] = [] if is_json(f.text) else yaml_comments(f.text)
         for p in stream.problems:
             result.errors.append(parse_error(f.rel, p.span, p.message))
         if stream.templates_skipped:
@@ -57,17 +57,3 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     return result
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(line, text) of each `#` comment, for inline suppressions (quoted `#` is rare in manifests)."""
-    out: list[tuple[int, str]] = []
-    for i, line in enumerate(text.split("\n"), start=1):
-        if "#" not in line:
-            continue
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
-            out.append((i, stripped))
-            continue
-        m = _COMMENT.search(line)
-        if m and line.count('"', 0, m.start(1)) % 2 == 0 and line.count("'", 0, m.start(1)) % 2 == 0:
-            out.append((i, line[m.start(1):]))
-    return out

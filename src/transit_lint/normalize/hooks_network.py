@@ -37,13 +37,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import ports
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value
+from ..tree import UNKNOWN, Value, references
 from .mapping import hook
 from .paths import resolve
 
@@ -453,7 +453,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
     by_address = {_key(r, r.address): r for r in resources}
     users: dict[tuple[str, str], list[NativeResource]] = {}
     for r in by_address.values():
-        for attr, ref in _refs(r.body):
+        for attr, ref in references(r.body):
             if attr in GROUP_USE_KEYS:
                 users.setdefault(_key(r, ref.address), []).append(r)
     listeners: dict[tuple[str, str], list[Node]] = {}
@@ -462,7 +462,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
             continue
         if n.resource.type in LB_TYPES:  # classic ELB: the listeners are the balancer's own
             listeners.setdefault(_key(n.resource, n.resource.address), []).append(n)
-        for attr, ref in _refs(n.resource.body):
+        for attr, ref in references(n.resource.body):
             if attr in LISTENER_LB_KEYS:
                 listeners.setdefault(_key(n.resource, ref.address), []).append(n)
     for rule in list(graph.nodes.values()):
@@ -513,7 +513,7 @@ def _opens(rule: Node, port: Any) -> bool:
 def _rule_group(res: NativeResource) -> tuple[str, str]:
     """The security group a rule belongs to: its own resource for inline rules, else the one
     its `security_group_id` / `GroupId` names."""
-    for attr, ref in _refs(res.body):
+    for attr, ref in references(res.body):
         if attr in RULE_GROUP_KEYS:
             return _key(res, ref.address)
     return _key(res, res.address)
@@ -527,13 +527,3 @@ def _key(res: NativeResource, address: str) -> tuple[str, str]:
     return (str(res.meta.get("root", "")), prefix + address)
 
 
-def _refs(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
-    d = v.data
-    if isinstance(d, Reference):
-        yield key, d
-    elif isinstance(d, dict):
-        for k, x in d.items():
-            yield from _refs(x, k)
-    elif isinstance(d, list):
-        for x in d:
-            yield from _refs(x, key)
