@@ -137,16 +137,17 @@ def run(opts: RunOptions) -> RunResult:
 
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
-    if found.explicit_files and len(found.explicit_files) == len(opts.paths):
-        wanted = {display_path(p, base) for p in found.explicit_files}
+    only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
+        else None
+    if only_files:
+        wanted = {display_path(p, base) for p in only_files}
         findings = [f for f in findings if f.path in wanted]
         errors = [e for e in errors if e.path in wanted]
 
     findings = _dedupe(findings)
     findings = apply_suppressions(
         findings, nodes=nodes, comments=comments, catalog=catalog, enabled=policies, base=base, errors=errors,
-        only_files=found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths)
-        else None)
+        only_files=only_files)
     findings.sort(key=lambda f: f.sort_key())
     errors.sort(key=lambda f: f.sort_key())
     result = RunResult(
