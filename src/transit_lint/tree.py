@@ -142,3 +142,12 @@ def references(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
     elif isinstance(d, list):
         for x in d:
             yield from references(x, key)
+
+
+def from_plain(x: Any, span: Span, origin: str | None = None) -> Value:
+    """A spanned value from plain data (decoded JSON, tfvars.json), every part at `span`."""
+    if isinstance(x, dict):
+        return Value({str(k): from_plain(v, span) for k, v in x.items()}, span, origin=origin)
+    if isinstance(x, list):
+        return Value([from_plain(v, span) for v in x], span, origin=origin)
+    return Value(x, span, origin=origin)

@@ -16,7 +16,7 @@ from ..model import Attr, NativeResource, Node
 from ..normalize.mapping import hook
 from ..normalize.paths import resolve
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value, is_known
+from ..tree import UNKNOWN, Reference, Value, from_plain, is_known
 
 # a cipher name we cannot resolve but that names a broken primitive is reported as written
 _WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
@@ -274,7 +274,7 @@ def denies_plaintext(doc: Value, actions: set[str]) -> bool | None:
         return None
     if isinstance(doc.data, str):
         try:
-            doc = _from_plain(json.loads(doc.data), doc.span)
+            doc = from_plain(json.loads(doc.data), doc.span)
         except ValueError:
             return None
     stmts = doc.get("Statement")
@@ -321,11 +321,3 @@ def _statement_denies(s: Value, actions: set[str]) -> bool | None:
 
 def _as_list(x: Any) -> list[Any]:
     return x if isinstance(x, list) else [x]
-
-
-def _from_plain(x: Any, span: Span) -> Value:
-    if isinstance(x, dict):
-        return Value({str(k): _from_plain(v, span) for k, v in x.items()}, span)
-    if isinstance(x, list):
-        return Value([_from_plain(v, span) for v in x], span)
-    return Value(x, span)

@@ -28,7 +28,7 @@ from ..parsers.hcl import (
     UnOp,
 )
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value, is_known, restamp
+from ..tree import UNKNOWN, Reference, Value, from_plain, is_known, restamp
 
 MAX_DEPTH = 64  # guards recursion through locals and nested calls
 MAX_FILE_BYTES = 1_000_000
@@ -299,14 +299,6 @@ def _need(args: list[Value]) -> None:
             raise ValueError("unknown argument")
 
 
-def _from_plain(x: Any, span: Span) -> Value:
-    if isinstance(x, dict):
-        return Value({str(k): _from_plain(v, span) for k, v in x.items()}, span)
-    if isinstance(x, list):
-        return Value([_from_plain(v, span) for v in x], span)
-    return Value(x, span)
-
-
 def _jsonencode(args: list[Value], span: Span) -> Value:
     # keep the structure (with spans) so policy documents can be judged value by value
     v = args[0]
@@ -318,7 +310,7 @@ def _jsondecode(args: list[Value], span: Span) -> Value:
     s = args[0].data
     if not isinstance(s, str):
         raise TypeError
-    return _from_plain(json.loads(s), span)
+    return from_plain(json.loads(s), span)
 
 
 def _merge(args: list[Value], span: Span) -> Value:
@@ -388,7 +380,7 @@ def _str1(f: Callable[[str], Any]) -> Fn:
         s = _to_str(args[0].data)
         if s is None:
             raise TypeError
-        return _from_plain(f(s), span)
+        return from_plain(f(s), span)
 
     return run
 
@@ -452,7 +444,7 @@ def _join(args: list[Value], span: Span) -> Value:
 
 def _split(args: list[Value], span: Span) -> Value:
     _need(args)
-    return _from_plain(str(args[1].data).split(str(args[0].data)), span)
+    return from_plain(str(args[1].data).split(str(args[0].data)), span)
 
 
 def _replace(args: list[Value], span: Span) -> Value:

@@ -15,7 +15,7 @@ from typing import Protocol
 from ..model import NativeResource
 from ..parsers.hcl import Block, HclFile, Lit
 from ..spans import Span
-from ..tree import UNKNOWN, Value, restamp
+from ..tree import UNKNOWN, Value, from_plain, restamp
 from .evaluate import Evaluator, Scope, unknown
 
 MAX_MODULE_DEPTH = 8
@@ -155,15 +155,7 @@ class ModuleLoader:
                     scope.variables[name] = v
             else:
                 for name, raw in content.items():
-                    scope.variables[name] = _plain_value(raw, Span(1, 1, 1, 1), f"var.{name} (set in {rel})")
-
-
-def _plain_value(x: object, span: Span, origin: str | None = None) -> Value:
-    if isinstance(x, dict):
-        return Value({str(k): _plain_value(v, span) for k, v in x.items()}, span, origin=origin)
-    if isinstance(x, list):
-        return Value([_plain_value(v, span) for v in x], span, origin=origin)
-    return Value(x, span, origin=origin)
+                    scope.variables[name] = from_plain(raw, Span(1, 1, 1, 1), f"var.{name} (set in {rel})")
 
 
 def load_tfvars_json(text: str) -> dict[str, object]:
