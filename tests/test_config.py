@@ -203,9 +203,55 @@ def test_stdin_is_linted_as_the_named_file_with_its_directory_as_context(tmp_pat
         ("infra/main.tf", 3, "aws_lb_listener.edited")]
     t = cli("-", "--stdin-name", "infra/main.tf", cwd=tmp_path, stdin=text)
     assert "infra/main.tf:3:3  TL101" in t.stdout and "protocol = var.proto" in t.stdout
-    assert cli("-", cwd=tmp_path, stdin=text).returncode == 2, "needs --stdin-name"
+    # without a name the variable's file is not beside it: the protocol is unknown, nothing to report
+    bare = cli("-", "--format", "json", cwd=tmp_path, stdin=text)
+    assert bare.returncode == 0, bare.stderr
+    assert json.loads(bare.stdout)["summary"]["files_parsed"] == 1
     assert cli("-", ".", "--stdin-name", "x.tf", cwd=tmp_path, stdin=text).returncode == 2
     assert cli(".", "--stdin-name", "x.tf", cwd=tmp_path).returncode == 2
+
+
+K8S_INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+"""
+
+
+def test_stdin_without_a_name_is_read_by_its_content(tmp_path: Path) -> None:
+    """`helm template . | transit-lint -`: rendered manifests on standard input, no file name."""
+    p = cli("-", "--format", "json", cwd=tmp_path, stdin=K8S_INGRESS)
+    assert p.returncode == 1, p.stderr
+    doc = json.loads(p.stdout)
+    assert [(f["rule_id"], f["location"]["path"], f["location"]["start_line"]) for f in doc["findings"]] == [
+        ("TL101", "stdin", 7)]
+    # a name whose suffix says nothing: the content still decides, the name is what is reported
+    named = cli("-", "--stdin-name", "chart/rendered", "--format", "json", cwd=tmp_path, stdin=K8S_INGRESS)
+    assert [(f["rule_id"], f["location"]["path"]) for f in json.loads(named.stdout)["findings"]] == [
+        ("TL101", "chart/rendered")]
+    nginx = cli("-", "--format", "json", cwd=tmp_path,
+                stdin="server {\n  listen 80;\n  location / { proxy_pass http://10.0.0.1; }\n}\n")
+    assert [(f["rule_id"], f["location"]["start_line"]) for f in json.loads(nginx.stdout)["findings"]] == [
+        ("TL101", 2)]
+
+
+def test_stdin_in_no_known_format_says_so(tmp_path: Path) -> None:
+    p = cli("-", cwd=tmp_path, stdin="hello: world\n")
+    assert p.returncode == 0
+    assert "standard input is none of the formats transit-lint reads" in p.stderr
+    assert "Traceback" not in p.stderr
 
 
 def test_a_tfvars_file_named_alone_lints_its_module(tmp_path: Path) -> None:

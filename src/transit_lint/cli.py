@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from .policy.loader import Catalog
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "mermaid", "dot")
+MAP_FORMATS = ("mermaid", "dot")  # need the graph, which the run cache does not keep
+STDIN_NAME = "stdin"  # reported path of standard input without --stdin-name
 STDOUT = "-"
 
 
@@ -99,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("paths", nargs="*", metavar="PATH",
         help="files or directories to lint (default: .); '-' reads one file from standard input")
     add("--format", "-f", action="append", metavar="FORMAT",
-        help="text, json, sarif or github; repeat for several reports, each with its own --output "
-             "or inline as FORMAT=PATH")
+        help="text, json, sarif, github, or a transit map as mermaid or dot; repeat for several "
+             "reports, each with its own --output or inline as FORMAT=PATH")
     add("--output", "-o", action="append", metavar="PATH",
         help="where the report goes ('-' = standard output); one per --format, in order")
     add("--fail-on", metavar="SEVERITY", help="lowest severity that fails the run (exit 1); default info")
@@ -167,8 +169,8 @@ def lint(a: argparse.Namespace) -> int:
         _fail(str(e))
     targets = paths or ["."]
     stdin = STDOUT in targets
-    if stdin and (len(targets) > 1 or not stdin_name):
-        _fail("'-' reads one file from standard input: give it alone, with --stdin-name PATH")
+    if stdin and len(targets) > 1:
+        _fail("'-' reads one file from standard input: give it alone (with --stdin-name PATH to name it)")
     if stdin_name and not stdin:
         _fail("--stdin-name needs '-' among the paths")
     scan = [stdin_name] if stdin and stdin_name else targets
@@ -208,12 +210,14 @@ def lint(a: argparse.Namespace) -> int:
     if a.jobs is not None and a.jobs < 1:
         _fail("--jobs must be at least 1")
     opts = RunOptions(paths=scan, profile=settings.profile, select=settings.select, ignore=settings.ignore,
-                      var_files=var_files, max_file_size=max_file_size, options=options, cache=not no_cache,
+                      var_files=var_files, max_file_size=max_file_size, options=options,
+                      cache=not no_cache and not any(r.format in MAP_FORMATS for r in reports),
                       jobs=a.jobs)
 
     stdin_text: str | None = None
-    if stdin and stdin_name:
+    if stdin:
         stdin_text = sys.stdin.read()
+        stdin_name = stdin_name or STDIN_NAME
         result = _run_stdin(opts, stdin_name, stdin_text)
     else:
         rules = _ignore_rules(scan, cfg, _split(exclude) or [],
@@ -400,11 +404,19 @@ _CONTEXT_SUFFIXES = (".tf", ".tfvars", ".tfvars.json")
 
 
 def _run_stdin(opts: RunOptions, name: str, text: str) -> RunResult:
-    """Lint `text` as if it were the file `name`, reporting `name`."""
+    """Lint `text` as if it were the file `name`, reporting `name`. The format comes from the
+    name when its suffix claims the text, else from the content (`helm template . | transit-lint -`)."""
+    from .frontends import module, sniff_candidates, sniff_text
+
     real = Path(name)
     rel = Path(os.path.relpath(real.absolute(), Path.cwd()))
     if rel.is_absolute() or rel.parts[:1] == ("..",):
         rel = Path(real.name)
+    named = real.name.endswith(".tf") or any(
+        (m := module(fmt)) is not None and m.sniff(real, text) for fmt in sniff_candidates(real))
+    suffix = None if named else sniff_text(text)
+    if suffix is not None:
+        rel = rel.with_name(rel.name + suffix)
     with tempfile.TemporaryDirectory(prefix="transit-lint-stdin-") as tmp:
         target = Path(tmp) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -421,6 +433,14 @@ def _run_stdin(opts: RunOptions, name: str, text: str) -> RunResult:
     for f in result.findings + result.errors:
         if f.path == shown:
             f.path = name
+    if result.files_parsed == 0 and not result.errors:
+        print(f"transit-lint: {name}: standard input is none of the formats transit-lint reads "
+              "(Terraform, CloudFormation, Kubernetes, nginx); nothing was checked", file=sys.stderr)
+    for n in result.nodes:
+        if n.path == shown:
+            n.path = name
+    result.links = [(name if sp == shown else sp, s, name if dp == shown else dp, d, t)
+                    for sp, s, dp, d, t in result.links]
     return result
 
 
@@ -437,6 +457,10 @@ def _render(rep: Report, result: RunResult, catalog: Catalog, repo: RepoPaths, s
         return sarif.render(result, catalog, sarif.SarifOptions(
             paths=repo, category=category, include_suppressed=include_suppressed, severity=overrides,
             properties=sarif_props))
+    if rep.format in MAP_FORMATS:
+        from .report import dot, mermaid
+
+        return mermaid.render(result, catalog) if rep.format == "mermaid" else dot.render(result, catalog)
     if rep.format == "github":
         from .report import github
 

@@ -13,7 +13,7 @@ from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
-from .shards import Shard, lint_shards, shard_terraform
+from .shards import Link, Shard, lint_shards, shard_terraform
 from .spans import Span
 
 
@@ -50,6 +50,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     resource_count: int = 0
     cached: bool = False
+    links: list[Link] = field(default_factory=list)  # graph edges, for the transit map
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -123,6 +124,7 @@ def run(opts: RunOptions) -> RunResult:
     notes: list[str] = []
     unknown_sites: list[tuple[str, str, str, Span]] = []
     edges = 0
+    links: list[Link] = []
     for out in outs:
         findings.extend(out.findings)
         errors.extend(out.errors)
@@ -132,6 +134,7 @@ def run(opts: RunOptions) -> RunResult:
         nodes.extend(out.nodes)
         unknown_sites.extend(out.unknown_sites)
         edges += out.edges
+        links.extend(out.links)
     notes = sorted(set(notes))
     unknown_sites.sort(key=lambda u: (u[1], u[3].line, u[0], u[2]))
 
@@ -166,6 +169,7 @@ def run(opts: RunOptions) -> RunResult:
         posture=posture(nodes),
         notes=notes,
         resource_count=len(nodes),
+        links=sorted(links),
     )
     if cache is not None and key is not None:
         runcache.store(cache, key, _to_cache(result))

@@ -12,6 +12,7 @@ to import). A YAML or JSON file that no format claims is skipped silently, never
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,7 @@ from .model import NativeResource
 # format -> module; order matters for content sniffing (first claim wins)
 FRONTENDS: dict[str, str] = {
     "terraform": "transit_lint.terraform.frontend",
+    "terraform-plan": "transit_lint.terraform.plan",
     "cloudformation": "transit_lint.cloudformation.frontend",
     "kubernetes": "transit_lint.kubernetes.frontend",
     "nginx": "transit_lint.nginx.frontend",
@@ -30,6 +32,8 @@ FRONTENDS: dict[str, str] = {
 
 # cheap name-based candidates for content sniffing; the sniffers make the decision
 SNIFF_SUFFIXES: dict[str, tuple[str, ...]] = {
+    # first: a plan of kubernetes_manifest resources holds `apiVersion` and `kind` too
+    "terraform-plan": (".json",),
     "cloudformation": (".yaml", ".yml", ".json", ".template"),
     "kubernetes": (".yaml", ".yml", ".json"),
     "nginx": (".conf", ".conf.sample", ".nginx", ".vhost"),
@@ -67,6 +71,22 @@ def module(fmt: str) -> ModuleType | None:
         if e.name and e.name.startswith("transit_lint."):
             return None  # format not built yet
         raise
+
+
+# the file-name suffix that makes discovery offer a text to a format (standard input has no name)
+STDIN_SUFFIX: dict[str, str] = {"cloudformation": ".yaml", "kubernetes": ".yaml", "nginx": ".conf"}
+_HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
+                        re.MULTILINE)
+
+
+def sniff_text(text: str) -> str | None:
+    """The suffix under which `text` is read when nothing names it: the first format whose
+    content sniffer claims it (the order of FRONTENDS), else `.tf` for text shaped like HCL."""
+    for fmt, suffix in STDIN_SUFFIX.items():
+        mod = module(fmt)
+        if mod is not None and mod.sniff(Path("stdin" + suffix), text):
+            return suffix
+    return ".tf" if _HCL_BLOCK.search(text) else None
 
 
 def sniff_candidates(path: Path) -> list[str]:

@@ -29,6 +29,11 @@ PARALLEL_MIN_FILES = 400  # below this, starting workers costs more than it save
 _LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
 
 
+# a graph edge between two nodes of a run, each named by (path, node id): node ids are unique only
+# within a shard (two root modules may both declare aws_lb_listener.web)
+Link = tuple[str, str, str, str, str]  # (src path, src id, dst path, dst id, edge type)
+
+
 @dataclass
 class Shard:
     format: str
@@ -45,6 +50,7 @@ class ShardOut:
     nodes: list[Node] = field(default_factory=list)
     unknown_sites: list[tuple[str, str, str, Span]] = field(default_factory=list)
     edges: int = 0
+    links: list[Link] = field(default_factory=list)
 
 
 def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -104,8 +110,9 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     # internal failures (TL001) are errors: they exit 2 like unreadable files
     internal = mapping_errors + [f for f in findings if f.rule_id == "TL001"]
     findings = [f for f in findings if f.rule_id != "TL001"]
+    links = sorted({(graph.nodes[a].path, a, graph.nodes[b].path, b, t) for a, b, t, _ in graph.edges})
     return ShardOut(findings, res.errors + internal, res.files_parsed, res.comments, res.notes, nodes,
-                    list(ev.unknown_sites), graph.edge_count())
+                    list(ev.unknown_sites), graph.edge_count(), links)
 
 
 def _internal_error(f: SourceFile, e: Exception) -> Finding:
@@ -171,4 +178,4 @@ def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
     return out
 
 
-__all__ = ["NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "shard_terraform"]
+__all__ = ["Link", "NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "shard_terraform"]
