@@ -208,3 +208,39 @@ def test_known_transforms_load_without_error(tmp_path: Path) -> None:
     text = ("AWSTemplateFormatVersion: x\nTransform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\n"
             "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n")
     assert _lint(tmp_path, "sam.yaml", text) == set()
+
+
+# ---- differential: cfn-lint's decoder is the oracle ----------------------------------------------
+
+CFN_TEXTS = sorted(
+    p for p in (Path(__file__).resolve().parent.parent / "fixtures").rglob("*")
+    if p.is_file() and p.name.endswith((".cfn.yaml", ".cfn.json")) and "TL000" not in p.parts
+)
+
+
+def _plain_cfnlint(x: object) -> object:
+    import datetime
+
+    if isinstance(x, dict):
+        return {str(k): _plain_cfnlint(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain_cfnlint(v) for v in x]
+    if isinstance(x, (datetime.date, datetime.datetime)):
+        return x.isoformat()
+    if isinstance(x, str):
+        return str(x)
+    return x
+
+
+@pytest.mark.parametrize("fixture", CFN_TEXTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_reader_agrees_with_cfn_lint(fixture: Path) -> None:
+    from cfnlint.decode import decode_str
+
+    text = fixture.read_text()
+    data, matches = decode_str(text)
+    parsed = parse_template(text)
+    if matches:
+        assert parsed.root is None, [str(m) for m in matches]
+        return
+    assert parsed.root is not None, parsed.problems
+    assert parsed.root.plain() == _plain_cfnlint(data)

@@ -10,13 +10,16 @@ import pytest
 from transit_lint import shards
 from transit_lint.engine import RunOptions, run
 from transit_lint.policy.loader import load_catalog
+from transit_lint.report import mermaid
 from transit_lint.report.json import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tree(dest: Path) -> None:
-    for i, f in enumerate(sorted((ROOT / "fixtures").glob("TL*/*.tf"))):
+    # every format: Terraform modules, CloudFormation templates (a shard each), Kubernetes, nginx
+    files = [f for f in sorted((ROOT / "fixtures").glob("TL*/*")) if f.is_file() and f.parent.name != "TL000"]
+    for i, f in enumerate(files):
         d = dest / f"m{i}"
         d.mkdir(parents=True)
         shutil.copy2(f, d / f.name)
@@ -31,7 +34,8 @@ def test_json_identical_with_one_and_two_workers(tmp_path: Path, monkeypatch: py
     for jobs in (1, 2, 3):
         result = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=jobs))
         assert result.findings, "the tree has findings"
-        outs.append(render(result, catalog, deterministic=True))
+        assert {f.path.rsplit(".", 2)[-2] for f in result.findings} >= {"cfn", "k8s", "nginx"}
+        outs.append(render(result, catalog, deterministic=True) + mermaid.render(result, catalog))
     assert outs[0] == outs[1] == outs[2]
 
 

@@ -13,7 +13,7 @@ from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
-from .shards import Link, Shard, lint_shards, shard_terraform
+from .shards import Link, lint_shards, make_shards
 from .spans import Span
 
 
@@ -109,14 +109,7 @@ def run(opts: RunOptions) -> RunResult:
         else:
             skipped.append((rel, "not an infrastructure file"))
 
-    shards: list[Shard] = []
-    for fmt, files in by_format.items():
-        if frontend_module(fmt) is None:
-            continue
-        if fmt == "terraform":
-            shards.extend(Shard(fmt, group) for group in shard_terraform(files))
-        else:
-            shards.append(Shard(fmt, files))
+    shards = make_shards({fmt: files for fmt, files in by_format.items() if frontend_module(fmt) is not None})
     outs = lint_shards(shards, ctx, opts.profile, [p.id for p in policies], opts.jobs)
 
     findings: list[Finding] = []

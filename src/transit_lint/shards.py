@@ -1,11 +1,12 @@
 """Independent units of work, run in this process or in worker processes.
 
 A shard is a set of files whose graph does not reach outside it: a Terraform root module with
-the local modules it calls (Terraform references never cross root modules), or all files of
-another format. Large Terraform trees are split into shards run by worker processes; a worker
-ships back findings and light copies of the nodes (no syntax trees), which is what makes the
-parallel run pay: shipping parsed trees back costs as much as parsing them again (measured, see
-docs/performance.md).
+the local modules it calls (Terraform references never cross root modules), one CloudFormation
+template (stacks meet only through `Fn::ImportValue`, which is unknown anyway), or all files of
+Kubernetes (objects meet by name across files) or nginx (includes). Large trees are split into
+shards run by worker processes; a worker ships back findings and light copies of the nodes (no
+syntax trees), which is what makes the parallel run pay: shipping parsed trees back costs as
+much as parsing them again (measured, see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .spans import Span
 from .tree import Value
 
 PARALLEL_MIN_FILES = 400  # below this, starting workers costs more than it saves
+PER_FILE_FORMATS = ("cloudformation", "terraform-plan")  # formats whose files never refer to each other
 
 # Terraform requires a module's `source` to be a literal string, so a textual scan finds every
 # local module call; a stray match only merges two folders into one shard, which is harmless.
@@ -137,21 +139,32 @@ def _worker(args: tuple[Shard, LoadContext, str, list[str]]) -> ShardOut:
     return out
 
 
+def make_shards(by_format: dict[str, list[SourceFile]]) -> list[Shard]:
+    """The independent units of a run."""
+    shards: list[Shard] = []
+    for fmt, files in by_format.items():
+        if fmt == "terraform":
+            shards.extend(Shard(fmt, group) for group in shard_terraform(files))
+        elif fmt in PER_FILE_FORMATS:
+            shards.extend(Shard(fmt, [f]) for f in files)
+        else:
+            shards.append(Shard(fmt, files))
+    return shards
+
+
 def lint_shards(shards: list[Shard], ctx: LoadContext, profile_name: str, policy_ids: list[str],
                 jobs: int | None) -> list[ShardOut]:
-    tf_files = sum(len(s.files) for s in shards if s.format == "terraform")
+    files = sum(len(s.files) for s in shards)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    parallel = [s for s in shards if s.format == "terraform"]
-    if workers <= 1 or tf_files < PARALLEL_MIN_FILES or len(parallel) < 2:
+    if workers <= 1 or files < PARALLEL_MIN_FILES or len(shards) < 2:
         return [lint_shard(s, ctx, profile_name, policy_ids) for s in shards]
-    rest = [s for s in shards if s.format != "terraform"]
-    outs = [lint_shard(s, ctx, profile_name, policy_ids) for s in rest]
+    outs: list[ShardOut] = []
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     # fewer, larger chunks: each task carries the shard's file list and returns its findings
-    chunks = _chunk(parallel, workers * 4)
+    chunks = _chunk(sorted(shards, key=lambda s: -len(s.files)), workers * 4)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         for batch in pool.map(_run_batch, [(c, ctx, profile_name, policy_ids) for c in chunks]):
             outs.extend(batch)
@@ -178,4 +191,5 @@ def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
     return out
 
 
-__all__ = ["Link", "NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "shard_terraform"]
+__all__ = ["Link", "NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "make_shards",
+           "shard_terraform"]

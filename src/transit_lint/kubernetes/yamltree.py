@@ -16,6 +16,7 @@ a template action is UNKNOWN.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +71,15 @@ def is_json(text: str) -> bool:
     return stripped.startswith(("{", "["))
 
 
-def load_stream(text: str) -> YamlStream:
-    """Every document of `text`; never raises."""
+# a local tag (`!Ref`, `!Sub` ...) and the value it is attached to -> the value to keep
+TagHandler = Callable[[str, Value], Value]
+
+
+def load_stream(text: str, *, tags: TagHandler | None = None, unique_keys: bool = False,
+                templates: bool = True) -> YamlStream:
+    """Every document of `text`; never raises. `tags` rewrites values carrying a local tag
+    (CloudFormation's short forms); `unique_keys` refuses a document that repeats a mapping key;
+    `templates=False` reads `{{ }}` as text (CloudFormation's dynamic references are its own)."""
     out = YamlStream()
     if is_json(text):
         # JSON allows tabs between tokens, YAML does not; inside JSON strings a raw tab is invalid
@@ -82,12 +90,12 @@ def load_stream(text: str) -> YamlStream:
         if not chunk.strip():
             continue
         try:
-            docs = _Builder(chunk, start, lines).run()
+            docs = _Builder(chunk, start, lines, tags, unique_keys, templates).run()
         except _Refused as e:
             out.problems.append(YamlProblem(str(e), Span.point(e.line, e.column)))
             continue
         except yaml.YAMLError as e:
-            if _TEMPLATE_OPEN.search(_strip_comments(chunk)):
+            if templates and _TEMPLATE_OPEN.search(_strip_comments(chunk)):
                 out.templates_skipped += 1
                 continue
             mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
@@ -126,9 +134,10 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 
 class _Frame:
     __slots__ = ("anchor", "data", "flow", "is_map", "key", "key_start", "last_end", "merges", "size", "start",
-                 "template")
+                 "tag", "template")
 
-    def __init__(self, is_map: bool, start: Any, anchor: str | None, flow: bool, template: bool) -> None:
+    def __init__(self, is_map: bool, start: Any, anchor: str | None, flow: bool, template: bool,
+                 tag: str | None = None) -> None:
         self.is_map = is_map
         self.data: Any = {} if is_map else []
         self.start = start
@@ -140,10 +149,15 @@ class _Frame:
         self.last_end: tuple[int, int] | None = None
         self.merges: list[Value] = []
         self.size = 1
+        self.tag = tag
 
 
 class _Builder:
-    def __init__(self, chunk: str, offset: int, lines: list[str]) -> None:
+    def __init__(self, chunk: str, offset: int, lines: list[str], tags: TagHandler | None = None,
+                 unique_keys: bool = False, templates: bool = True) -> None:
+        self.tags = tags
+        self.templates = templates
+        self.unique_keys = unique_keys
         self.chunk = chunk
         self.offset = offset
         self.lines = lines
@@ -197,8 +211,9 @@ class _Builder:
             raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
         is_map = type(ev) is yaml.MappingStartEvent
         start = ev.start_mark
-        template = bool(is_map and ev.flow_style and start is not None and self.chunk.startswith("{{", start.index))
-        self.stack.append(_Frame(is_map, start, ev.anchor, bool(ev.flow_style), template))
+        template = bool(self.templates and is_map and ev.flow_style and start is not None
+                        and self.chunk.startswith("{{", start.index))
+        self.stack.append(_Frame(is_map, start, ev.anchor, bool(ev.flow_style), template, ev.tag))
         if ev.anchor:
             self.open_anchors.add(ev.anchor)
 
@@ -219,6 +234,8 @@ class _Builder:
         value = Value(self._convert(ev), self._span(ev.start_mark, end))
         if value.data is UNKNOWN:
             value.origin = "unrendered template"
+        elif self.tags is not None and _is_local(ev.tag):
+            value = self.tags(ev.tag, value)
         self._count(1, ev.start_mark)
         if ev.anchor:
             self.anchors[ev.anchor] = (value, 1)
@@ -232,7 +249,7 @@ class _Builder:
             tag = "tag:yaml.org,2002:str"
         else:
             tag = ev.tag
-        if "\n" not in text and _TEMPLATE.search(text):
+        if self.templates and "\n" not in text and _TEMPLATE.search(text):
             self.templated = True
             return UNKNOWN
         if tag in _CONVERTED_TAGS and not (tag == "tag:yaml.org,2002:int" and ":" in text):
@@ -271,6 +288,8 @@ class _Builder:
                     for k, v in m.items():
                         frame.data.setdefault(k, v)
             value = Value(frame.data, span)
+            if self.tags is not None and _is_local(frame.tag):
+                value = self.tags(frame.tag, value)  # type: ignore[arg-type]
         self._count(1, frame.start)
         if frame.anchor:
             self.open_anchors.discard(frame.anchor)
@@ -300,9 +319,16 @@ class _Builder:
                                 if isinstance(v.data, dict))
             return
         k_line, k_col = self._pos(key_start)
+        if self.unique_keys and text in frame.data:
+            raise _Refused(f"duplicate key {text!r}", k_line, k_col)
         entry = Value(value.data, value.span, Span(k_line, k_col, value.span.end_line, value.span.end_column),
                       value.origin)
         frame.data[text] = entry
+
+
+def _is_local(tag: str | None) -> bool:
+    """`!Ref`, not `!!str` (resolved to tag:yaml.org,...), nor the non-specific `!`."""
+    return tag is not None and tag.startswith("!") and len(tag) > 1
 
 
 def _key_text(v: Value) -> str:
