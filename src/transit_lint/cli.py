@@ -251,7 +251,8 @@ def lint(a: argparse.Namespace) -> int:
                            + (f"; {applied.stale} entr{'y' if applied.stale == 1 else 'ies'} no longer match"
                               if applied.stale else ""))
 
-    source = _source_lines(result)
+    # the offending lines are shown by the text report only
+    source = _source_lines(result) if any(r.format == "text" for r in reports) else {}
     if stdin_name is not None and stdin_text is not None:
         source[stdin_name] = stdin_text.splitlines()
     for rep in reports:

@@ -66,35 +66,45 @@ def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
                 seen_files.add(start)
                 out.files.append(start)
             continue
-        # os.walk never descends into linked folders (followlinks=False), so a symlink loop
-        # cannot recur and every folder walked is a real path under `start`; a linked folder
-        # that points inside the paths given is walked at its real place anyway
-        for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
-            d = Path(dirpath)
-            keep = []
-            for name in sorted(dirnames):
-                if name in SKIP_DIRS:
-                    continue
-                sub = d / name
-                if sub.is_symlink():
-                    if not _inside(sub.resolve(), out.roots):
-                        out.skipped.append((str(sub), "symlink points outside the paths given"))
-                    continue
-                keep.append(name)
-            dirnames[:] = keep
-            for name in sorted(filenames):
-                f = d / name
-                if f.is_symlink():
-                    target = f.resolve()
-                    if not _inside(target, out.roots):
-                        out.skipped.append((str(f), "symlink points outside the paths given"))
+        # linked folders are never descended (a symlink loop cannot recur, every folder walked is
+        # a real path under `start`); one that points inside the paths given is walked at its
+        # real place anyway. os.scandir hands out each entry's type with the listing, which
+        # saves two system calls per file over os.walk + is_symlink/is_file.
+        stack = [start]
+        while stack:
+            d = stack.pop()
+            try:
+                with os.scandir(d) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue
+            subdirs: list[Path] = []
+            for e in entries:
+                try:
+                    linked = e.is_symlink()
+                    if not linked and e.is_dir(follow_symlinks=False):
+                        if e.name not in SKIP_DIRS:
+                            subdirs.append(Path(e.path))
                         continue
-                    f = target
+                    f = Path(e.path)
+                    if linked:
+                        target = f.resolve()
+                        if not _inside(target, out.roots):
+                            out.skipped.append((str(f), "symlink points outside the paths given"))
+                            continue
+                        if target.is_dir() or not target.is_file():
+                            continue
+                        f = target
+                    elif not e.is_file(follow_symlinks=False):
+                        continue  # sockets, FIFOs, devices
+                except OSError:
+                    continue
                 if excludes and any(_match(f, pat, start) for pat in excludes):
                     continue
-                if f not in seen_files and f.is_file():
+                if f not in seen_files:
                     seen_files.add(f)
                     out.files.append(f)
+            stack.extend(reversed(subdirs))
     return out
 
 
