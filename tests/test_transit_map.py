@@ -54,7 +54,10 @@ def test_example_map_hops(example_map: TransitMap) -> None:
         ("module.edge.aws_cloudfront_distribution.cdn", "origin.example.com", "HTTP", "plaintext"),
         # Kubernetes
         ("Internet clients", "Ingress/shop/web", "HTTP :80", "plaintext"),
-        ("Ingress/shop/web", "backends (internal)", "HTTP", "plaintext"),
+        # Ingress -> Service -> Deployment, found by name and selector
+        ("Ingress/shop/web", "Service/shop/web", "HTTP", "plaintext"),
+        ("internal clients", "Service/shop/web", "HTTP :80", "unknown"),
+        ("Service/shop/web", "Deployment/shop/web", "routes to", "link"),
         ("Deployment/shop/web", "db.shop.svc.cluster.local", "POSTGRESQL :5432", "plaintext"),
         # nginx
         ("clients (exposure unknown)", "nginx:server[www.example.com:80]", "HTTP :80 redirects to HTTPS",
@@ -162,7 +165,7 @@ def test_cli_writes_both_maps_and_never_uses_the_cache(tmp_path: Path) -> None:
     for _ in range(2):  # the second run would be a cache hit, which keeps no graph
         p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert p.returncode == 1, p.stderr
-        assert out_m.read_text().count("-->") + out_m.read_text().count("-.->") == 18
+        assert out_m.read_text().count("-->") + out_m.read_text().count("-.->") == 20
         assert out_d.read_text().startswith("digraph transit {")
 
 
