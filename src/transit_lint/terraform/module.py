@@ -2,7 +2,8 @@
 
 A directory is one module. Values set through variables are judged like literals; local child
 modules (`source = "./x"`) are instantiated with their arguments; registry and git modules are
-never fetched, so their outputs are UNKNOWN.
+never fetched, so their outputs are UNKNOWN. The well-known registry modules that
+`data/registry_modules.yaml` describes become the resources they would create (`registry.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..model import NativeResource
 from ..parsers.hcl import Block, HclFile, Lit
 from ..spans import Span
 from ..tree import UNKNOWN, Value, from_plain, restamp
+from . import registry
 from .evaluate import Evaluator, Scope, unknown
 
 MAX_MODULE_DEPTH = 8
@@ -86,6 +88,8 @@ class ModuleLoader:
                 child = local_module_dir(module_dir, b)
                 if child is None or depth >= MAX_MODULE_DEPTH or child in stack or not self._allowed(child):
                     result.unknown_modules.append(f"{prefix}module.{name}")
+                    if child is None:
+                        result.resources.extend(_registry_resources(f, b, ev, prefix, root))
                     continue
                 result.child_dirs.add(child)
                 args: dict[str, Value] = {}
@@ -156,6 +160,35 @@ class ModuleLoader:
             else:
                 for name, raw in content.items():
                     scope.variables[name] = from_plain(raw, Span(1, 1, 1, 1), f"var.{name} (set in {rel})")
+
+
+def _registry_resources(f: ParsedFile, b: Block, ev: Evaluator, prefix: str, root: str) -> list[NativeResource]:
+    """The resources a well-known registry module would create from this call (none when the
+    table does not describe the source). Arguments keep their own spans, so a finding points at
+    the argument (or the element of a list argument) that set the value."""
+    src = b.attributes.get("source")
+    if src is None or not isinstance(src.expr, Lit) or not isinstance(src.expr.value, str):
+        return []
+    found = registry.lookup(src.expr.value)
+    if found is None:
+        return []
+    count = b.attributes.get("count")
+    if count is not None and ev.eval(count.expr).data in (0, False):
+        return []  # never created
+    args: dict[str, Value] = {}
+    scope_ev = Evaluator(ev.scope.child(each=unknown(b.span), count=unknown(b.span)))
+    for aname, attr in b.attributes.items():
+        if aname in ("source", "version", "providers", "count", "for_each", "depends_on"):
+            continue
+        v = scope_ev.eval(attr.expr)
+        args[aname] = Value(v.data, v.span, attr.span, v.origin)
+    name = b.labels[0]
+    call = registry.Call(found[0], found[1], args, f"{prefix}module.{name}", f.rel, b.span, b.header,
+                         f"{prefix}module.{name} ({f.rel}:{b.header.line})", src.expr.value)
+    out = registry.expand(call)
+    for res in out:
+        res.meta.update(prefix=prefix, root=root)
+    return out
 
 
 def load_tfvars_json(text: str) -> dict[str, object]:
