@@ -1,5 +1,5 @@
-"""Derivations for Gateway API objects: Gateway listeners, HTTPRoute redirects and backend hops
-(BackendTLSPolicy)."""
+"""Derivations for Gateway API objects: Gateway listeners (HTTPRoute redirects, client
+certificate validation) and backend hops (BackendTLSPolicy)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,58 @@ def _redirects(rule: Value) -> bool:
     return False
 
 
+# Client certificate validation (GEP-91). Two shapes: the experimental listener field
+# `tls.frontendValidation` (v1.1-v1.3) and the Gateway-wide `spec.tls.frontend` (`default`, and
+# `perPort` overrides) that replaced it; `mode` defaults to AllowValidOnly.
+_NO_VALIDATION = "no client certificate validation (neither spec.tls.frontend nor tls.frontendValidation)"
+_FALLBACK_REASON = "validation mode AllowInsecureFallback (missing or failing client certificates are accepted)"
+
+
+def _client_auth(gateway: Value, listener: Value, proto: Attr | None) -> Attr | None:
+    """`tls.client_auth` of a listener that terminates TLS; None when it does not."""
+    if proto is None or proto.value not in ("HTTPS", "TLS", "TLS_PASSTHROUGH"):
+        return None
+    if proto.value == "TLS_PASSTHROUGH":
+        return Attr(UNKNOWN, None, "TLS passthrough: the backend, not the Gateway, authenticates clients")
+    own = child(listener, "tls", "frontendValidation")
+    if own is not None:
+        return _validation(own)
+    found, where = _gateway_validation(gateway, text(listener.get("port")))
+    if where is None:
+        return Attr("none", None, _NO_VALIDATION)
+    if proto.value != "HTTPS":  # spec.tls.frontend covers HTTPS listeners; TLS ones are up to the implementation
+        return Attr(UNKNOWN, None, f"{where} covers HTTPS listeners; for TLS listeners it is implementation-specific")
+    if found is None:
+        return Attr("none", None, f"{where}, which sets no client certificate validation")
+    return _validation(found)
+
+
+def _gateway_validation(gateway: Value, port: str | None) -> tuple[Value | None, str | None]:
+    """The `validation` block that covers `port` (a `perPort` entry overrides `default`), and
+    which setting it came from (None: the Gateway has no frontend TLS configuration)."""
+    frontend = child(gateway, "spec", "tls", "frontend")
+    if frontend is None:
+        return None, None
+    for entry in items(frontend.get("perPort")):
+        if port is not None and text(entry.get("port")) == port:
+            return child(entry, "tls", "validation"), f"spec.tls.frontend.perPort[{port}]"
+    default = child(frontend, "default")
+    return child(default, "validation"), "spec.tls.frontend.default" if default is not None else None
+
+
+def _validation(v: Value) -> Attr:
+    mode_v, refs_v = v.get("mode"), v.get("caCertificateRefs")
+    mode = text(mode_v) if mode_v is not None else "AllowValidOnly"
+    where = (mode_v or refs_v or v).anchor
+    if mode == "AllowInsecureFallback":
+        return Attr("optional_no_ca", where, _FALLBACK_REASON)
+    if mode != "AllowValidOnly":
+        return Attr(UNKNOWN, where, f"validation mode {mode or '(not static)'} is not known")
+    if not items(refs_v):
+        return Attr(UNKNOWN, where, "validation without caCertificateRefs is rejected by the API server")
+    return Attr("required", where, "validation with caCertificateRefs, mode AllowValidOnly")
+
+
 @hook("k8s_gateway_listener")
 def gateway_listener(node: Node, res: NativeResource, ctx: Value) -> None:
     name = text(ctx.get("name")) or "?"
@@ -58,6 +110,9 @@ def gateway_listener(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["protocol"] = Attr("TLS_PASSTHROUGH", proto.span)
     cls = (text(child(res.body, "spec", "gatewayClassName")) or "").lower()
     node.attrs["exposure"] = Attr("internal" if ("internal" in cls or "private" in cls) else "public", None)
+    client_auth = _client_auth(res.body, ctx, node.get("protocol"))
+    if client_auth is not None:
+        node.attrs["tls.client_auth"] = client_auth
     if proto is None or proto.value != "HTTP":
         return
     idx, gw = index_of(res), _self(res)
@@ -82,30 +137,64 @@ def route_backend(node: Node, res: NativeResource, ctx: Value) -> None:
     node.attrs["host"] = Attr(svc, ctx.anchor)
     idx = index_of(res)
     me = _self(res)
-    if kind != "Service" or idx is None or me is None:
+    if kind != "Service" or (text(ctx.get("group")) or "") != "" or idx is None or me is None:
         node.attrs["protocol"] = Attr(UNKNOWN, ctx.anchor)
         return
     ns = text(ctx.get("namespace")) or me.namespace
-    policy = None
-    for p in idx.of_kind("BackendTLSPolicy"):
-        if p.namespace and ns and p.namespace != ns:
-            continue
-        refs = items(child(p.body, "spec", "targetRefs")) or [v for v in [child(p.body, "spec", "targetRef")] if v]
-        if any(text(r.get("name")) == svc and (text(r.get("kind")) or "Service") == "Service" for r in refs):
-            policy = p
-            break
+    policy, why = _backend_tls_policy(idx, svc, ns, text(ctx.get("port")))
+    if policy is None and why:
+        node.attrs["protocol"] = Attr(UNKNOWN, ctx.anchor, why)
+        return
     if policy is None:
         node.attrs["protocol"] = Attr("HTTP", ctx.anchor)
         node.attrs["tls_mode"] = Attr("plaintext", ctx.anchor)
         node.attrs["tls_reason"] = Attr(f"no BackendTLSPolicy targets Service {svc}", None)
         return
     node.attrs["protocol"] = Attr("HTTPS", ctx.anchor, f"BackendTLSPolicy {policy.name}")
-    validation = child(policy.body, "spec", "validation")
-    cas = child(validation, "caCertificateRefs")
-    known = child(validation, "wellKnownCACertificates")
+    # v1alpha3 and v1: spec.validation.{caCertificateRefs, wellKnownCACertificates};
+    # v1alpha2: spec.tls.{caCertRefs, wellKnownCACerts}
+    validation = child(policy.body, "spec", "validation") or child(policy.body, "spec", "tls")
+    cas = child(validation, "caCertificateRefs") or child(validation, "caCertRefs")
+    known = child(validation, "wellKnownCACertificates") or child(validation, "wellKnownCACerts")
     if items(cas) or text(known):
         node.attrs["tls_mode"] = Attr("verified", ctx.anchor)
         node.attrs["tls_reason"] = Attr(f"BackendTLSPolicy {policy.name} validates the certificate", None)
         node.attrs["tls.ca_pinned"] = Attr(bool(items(cas)), ctx.anchor)
     else:
         node.attrs["tls_mode"] = Attr("unknown", ctx.anchor)
+
+
+def _backend_tls_policy(idx: ObjectIndex, svc: str | None, ns: str | None, port: str | None
+                        ) -> tuple[K8sObject | None, str | None]:
+    """The BackendTLSPolicy for one Service port, or (None, why) when that cannot be known: a
+    `targetRefs` entry with `sectionName` names a Service port, so the Service must be in the files."""
+    whole, section, unsure = None, None, None
+    for p in idx.of_kind("BackendTLSPolicy"):
+        if p.namespace and ns and p.namespace != ns:
+            continue
+        refs = items(child(p.body, "spec", "targetRefs")) or [v for v in [child(p.body, "spec", "targetRef")] if v]
+        for r in refs:
+            if text(r.get("name")) != svc or (text(r.get("kind")) or "Service") != "Service":
+                continue
+            name = text(r.get("sectionName"))
+            if name is None:
+                whole = whole or p
+                continue
+            matched = _port_named(idx, svc, ns, name, port)
+            if matched is None:
+                unsure = f"BackendTLSPolicy {p.name} covers port {name} of Service {svc}, which is not in the files"
+            elif matched:
+                section = section or p
+    if section is not None or whole is not None:
+        return section or whole, None
+    return None, unsure
+
+
+def _port_named(idx: ObjectIndex, svc: str | None, ns: str | None, name: str, port: str | None) -> bool | None:
+    """Whether the Service port called `name` is `port` (None: the Service is not in the files)."""
+    service = next((o for o in idx.of_kind("Service") if o.group == "core" and o.name == svc
+                    and (o.namespace is None or ns is None or o.namespace == ns)), None)
+    if service is None or port is None:
+        return None
+    return any(text(p.get("name")) == name and text(p.get("port")) == port
+               for p in items(child(service.body, "spec", "ports")))

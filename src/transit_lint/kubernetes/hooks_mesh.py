@@ -1,5 +1,5 @@
 """Derivations for service meshes and proxies: Istio DestinationRule and Gateway, Traefik
-ServersTransport, TLSOption and IngressRoute, mesh-bypass annotations."""
+ServersTransport, TLSOption and IngressRoute, Linkerd policy objects, mesh-bypass annotations."""
 
 from __future__ import annotations
 
@@ -16,6 +16,18 @@ _ISTIO_CLIENT_AUTH = {"MUTUAL": "required", "ISTIO_MUTUAL": "required", "OPTIONA
 _TRAEFIK_CLIENT_AUTH = {"NoClientCert": "none", "RequestClientCert": "optional_no_ca",
                         "RequireAnyClientCert": "unverified", "VerifyClientCertIfGiven": "optional",
                         "RequireAndVerifyClientCert": "required"}
+# Linkerd access policies (default-inbound-policy annotation values, Server `accessPolicy`):
+# the `*-unauthenticated` ones and `audit` let unmeshed clients in over plaintext
+LINKERD_ACCESS_POLICY = {"all-unauthenticated": "PERMISSIVE", "cluster-unauthenticated": "PERMISSIVE",
+                         "audit": "PERMISSIVE", "all-authenticated": "STRICT", "cluster-authenticated": "STRICT",
+                         "deny": "STRICT"}
+# authentications that only a meshed client with a TLS identity satisfies
+_LINKERD_MTLS_AUTHN = ("MeshTLSAuthentication", "ServiceAccount")
+_NO_ACCESS_POLICY = "a Server without accessPolicy (traffic no authorization allows is denied)"
+_NO_AUTHN = "requiredAuthenticationRefs: [] (every client is admitted)"
+_MTLS_AUTHN = "requiredAuthenticationRefs (a mesh TLS identity is required)"
+_NETWORK_AUTHN = ("requiredAuthenticationRefs naming only NetworkAuthentication (clients admitted by address, "
+                  "meshed or not)")
 
 
 def _network(host: str | None) -> str:
@@ -159,3 +171,66 @@ def mesh_bypass(node: Node, res: NativeResource, ctx: Value) -> None:
     if scope is not None:
         node.attrs["scope"] = Attr(scope.data, None)
 
+
+
+def _linkerd_scope(target: Value | None) -> str | None:
+    kind, name = text(child(target, "kind")), text(child(target, "name"))
+    return f"{kind} {name}" if kind and name else None
+
+
+@hook("k8s_linkerd_server")
+def linkerd_server(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A Server's `accessPolicy` (v1beta3) decides what happens to traffic no authorization
+    matches; without it the Server denies such traffic. `proxyProtocol` (opaque included) only
+    changes protocol detection: meshed traffic stays mutual TLS."""
+    port = text(child(res.body, "spec", "port"))
+    node.attrs["scope"] = Attr(f"port {port}" if port else "server", None)
+    access = child(res.body, "spec", "accessPolicy")
+    if access is None:
+        node.attrs["mtls_mode"] = Attr("STRICT", None, _NO_ACCESS_POLICY)
+        return
+    mode = LINKERD_ACCESS_POLICY.get((text(access) or "").strip())
+    node.attrs["mtls_mode"] = Attr(mode or UNKNOWN, access.anchor, f"accessPolicy: {text(access)}")
+
+
+@hook("k8s_linkerd_authorization")
+def linkerd_authorization(node: Node, res: NativeResource, ctx: Value) -> None:
+    """An AuthorizationPolicy admits clients that satisfy ALL `requiredAuthenticationRefs`: a
+    MeshTLSAuthentication or ServiceAccount among them requires mutual TLS; NetworkAuthentication
+    alone (or no authentication at all) admits unmeshed, plaintext clients."""
+    spec = child(res.body, "spec")
+    scope = _linkerd_scope(child(spec, "targetRef"))
+    if scope:
+        node.attrs["scope"] = Attr(scope, None)
+    refs_v = child(spec, "requiredAuthenticationRefs")
+    if refs_v is None or refs_v.is_unknown():
+        return
+    refs = items(refs_v)
+    kinds = [text(r.get("kind")) for r in refs]
+    if not refs and isinstance(refs_v.data, list):
+        node.attrs["mtls_mode"] = Attr("PERMISSIVE", refs_v.anchor, _NO_AUTHN)
+    elif any(k in _LINKERD_MTLS_AUTHN for k in kinds):
+        node.attrs["mtls_mode"] = Attr("STRICT", refs_v.anchor, _MTLS_AUTHN)
+    elif kinds and all(k == "NetworkAuthentication" for k in kinds):
+        node.attrs["mtls_mode"] = Attr("PERMISSIVE", refs[0].anchor, _NETWORK_AUTHN)
+    else:
+        node.attrs["mtls_mode"] = Attr(UNKNOWN, refs_v.anchor)
+
+
+@hook("k8s_linkerd_server_authorization")
+def linkerd_server_authorization(node: Node, res: NativeResource, ctx: Value) -> None:
+    """The older ServerAuthorization: `client.unauthenticated: true` admits plaintext clients;
+    `client.meshTLS` with identities or service accounts requires mutual TLS
+    (`unauthenticatedTLS` requires TLS without a client identity: not read as either)."""
+    spec = child(res.body, "spec")
+    server = child(spec, "server")
+    name = text(child(server, "name"))
+    node.attrs["scope"] = Attr(f"Server {name}" if name else "Servers by selector", None)
+    client = child(spec, "client")
+    unauth = child(client, "unauthenticated")
+    if unauth is not None and (unauth.data is True or text(unauth) == "true"):
+        node.attrs["mtls_mode"] = Attr("PERMISSIVE", unauth.anchor, "client.unauthenticated: true")
+        return
+    mesh = child(client, "meshTLS")
+    if child(mesh, "identities") is not None or child(mesh, "serviceAccounts") is not None:
+        node.attrs["mtls_mode"] = Attr("STRICT", mesh.anchor if mesh is not None else None, "client.meshTLS")
