@@ -12,6 +12,7 @@ from ..spans import Span
 from ..tree import Value
 from . import controlplane
 from .flags import CommandLine
+from .hooks_mesh import LINKERD_ACCESS_POLICY as _LINKERD_POLICY
 from .hooks_service import service_view
 from .index import ObjectIndex
 from .ingress import ingress_view
@@ -23,9 +24,6 @@ _INSECURE_FLAGS = {
 }
 
 # mesh annotations (pod template or Namespace) that take traffic out of mutual TLS
-_LINKERD_POLICY = {"all-unauthenticated": "PERMISSIVE", "cluster-unauthenticated": "PERMISSIVE",
-                   "audit": "PERMISSIVE", "all-authenticated": "STRICT", "cluster-authenticated": "STRICT",
-                   "deny": "STRICT"}
 _SKIP_PORTS = ("config.linkerd.io/skip-inbound-ports", "config.linkerd.io/skip-outbound-ports",
                "traffic.sidecar.istio.io/excludeInboundPorts", "traffic.sidecar.istio.io/excludeOutboundPorts")
 _INJECT_OFF = {"linkerd.io/inject": ("disabled",), "sidecar.istio.io/inject": ("false",)}
