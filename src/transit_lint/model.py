@@ -9,7 +9,7 @@ from .spans import Span
 from .tree import UNKNOWN, Value
 
 # Canonical kinds (docs/model.md documents each).
-KINDS = ("endpoint", "connection", "firewall_rule", "mesh_policy", "certificate", "tls_policy")
+KINDS = ("endpoint", "connection", "firewall_rule", "mesh_policy", "certificate", "tls_policy", "load_balancer")
 
 
 @dataclass(slots=True)

@@ -33,8 +33,11 @@ SERVER_DIRECTIVES = (
     "ssl", "ssl_ciphers", "ssl_dhparam", "ssl_verify_client", "ssl_client_certificate", "ssl_trusted_certificate",
     "ssl_stapling", "ssl_stapling_verify", "ssl_stapling_file", "ssl_stapling_responder", "resolver",
     "ssl_reject_handshake", "ssl_ech_file", "ssl_key_log", "ssl_preread", "ssl_prefer_server_ciphers",
-    "ssl_early_data", "ssl_certificate",
+    "ssl_early_data", "ssl_certificate", "ssl_encrypted_hello_key",
 )  # fmt: skip
+# log directives a server inherits; each may be given several times at one level (R16)
+LOG_DIRECTIVES = ("error_log", "access_log")
+MAIN_INHERITED = ("error_log",)
 # upstream hop directive -> the prefix of its TLS directives and the scheme of a bare address
 PASS_DIRECTIVES = {
     "proxy_pass": ("proxy_", "http"),
@@ -237,11 +240,14 @@ class Builder:
     # ------------------------------------------------------------ contexts
 
     def main(self, tree: list[Directive]) -> None:
-        for d in flatten(tree):
+        stmts = flatten(tree)
+        # of the main context only `error_log` is inherited by http and stream (R16)
+        top = Level("main", [d for d in stmts if d.name in MAIN_INHERITED])
+        for d in stmts:
             if d.name == "http" and d.block is not None:
-                self.context(Level("http", flatten(d.block)), "http")
+                self.context(Level("http", flatten(d.block), top), "http")
             elif d.name == "stream" and d.block is not None:
-                self.context(Level("stream", flatten(d.block)), "stream")
+                self.context(Level("stream", flatten(d.block), top), "stream")
 
     def snippet(self, tree: list[Directive]) -> None:
         """A file never included by a main file: its top level is read as `http` (or
@@ -319,6 +325,8 @@ class Builder:
             self.put(body, name, effective(level, name), anchor)
         self.put_list(body, "ssl_protocols", effective(level, "ssl_protocols"), anchor)
         self.put_pairs(body, "ssl_conf_command", effective(level, "ssl_conf_command"), anchor)
+        for name in LOG_DIRECTIVES:
+            self.put_pairs(body, name, effective(level, name), anchor)
         if ctx == "http":
             body["headers"] = self.headers(effective_headers(level), anchor)
             body["rewrite"] = anchor.value([self.rewrite(d, anchor) for d in level.stmts if d.name in REWRITE_PHASE],

@@ -182,7 +182,7 @@ def _dhe(iana: str) -> bool:
     return c is not None and c.kx.startswith("DH") and c.kx != "DHEPSK"
 
 
-TLS_ONLY_ATTRS = ("tls.client_auth", "tls.key_log", "tls.certificate")
+TLS_ONLY_ATTRS = ("tls.client_auth", "tls.key_log", "tls.certificate", "tls.ech")
 
 
 @hook("nginx_tls_only")
@@ -528,3 +528,79 @@ def _public_ip(member: str) -> bool:
         return ipaddress.ip_address(text).is_global
     except ValueError:
         return False
+
+
+# ---------------------------------------------------------------- logging (R16)
+
+# nginx logs a client's failed TLS handshake (no shared cipher or protocol, bad or missing client
+# certificate, unknown CA alerts) at level `info` (ngx_ssl_connection_error, "client SSL
+# certificate verify error"); only OpenSSL errors nginx does not recognise reach `crit`. So only
+# an error log at `info` or `debug` keeps the record of failed handshakes.
+HANDSHAKE_LEVELS = frozenset({"info", "debug"})
+DEFAULT_ERROR_LEVEL = "error"  # `error_log logs/error.log error;`
+_DISCARD = "/dev/null"
+
+
+def _pairs(v: Value | None) -> list[tuple[list[Any], Value]]:
+    """A repeated directive as (its arguments, its value) per occurrence."""
+    if v is None or not isinstance(v.data, list):
+        return []
+    return [([a.data for a in item.data], item) for item in v.data if isinstance(item.data, list)]
+
+
+def _keeps_handshakes(args: list[Any]) -> Any:
+    """Whether one `error_log target [level]` records failed handshakes (UNKNOWN when templated)."""
+    target = args[0] if args else None
+    level = args[1] if len(args) > 1 else DEFAULT_ERROR_LEVEL
+    if target is UNKNOWN or level is UNKNOWN:
+        return UNKNOWN
+    text = str(target)
+    if text == _DISCARD or text.startswith("memory:"):
+        return False  # discarded, or kept only in a debugger-read memory buffer
+    return str(level).lower() in HANDSHAKE_LEVELS
+
+
+@hook("nginx_logging")
+def nginx_logging(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`logging.tls_failures` from the effective `error_log` (any log of the nearest level that
+    sets one keeps the record), `logging.access` from `access_log` (http servers only: stream
+    servers log nothing unless told to)."""
+    if not _is_tls(node):
+        return
+    errs = ctx.get("error_log")
+    if errs is not None and errs.data is UNKNOWN:
+        node.attrs["logging.tls_failures"] = Attr(UNKNOWN, errs.anchor, errs.origin)
+    elif not _pairs(errs):
+        node.attrs["logging.tls_failures"] = Attr(
+            False, None, "error_log is not set: nginx logs at level error, and failed TLS handshakes at info")
+    else:
+        verdicts = [(_keeps_handshakes(args), item) for args, item in _pairs(errs)]
+        kept = next((item for ok, item in verdicts if ok is True), None)
+        unknown = next((item for ok, item in verdicts if ok is UNKNOWN), None)
+        if kept is not None:
+            node.attrs["logging.tls_failures"] = Attr(True, kept.anchor, kept.origin)
+        elif unknown is not None:
+            node.attrs["logging.tls_failures"] = Attr(UNKNOWN, unknown.anchor, unknown.origin)
+        else:
+            first = verdicts[0][1]
+            node.attrs["logging.tls_failures"] = Attr(False, first.anchor, first.origin)
+    context = ctx.get("context")
+    if context is None or context.data != "http":
+        return
+    logs = ctx.get("access_log")
+    if logs is not None and logs.data is UNKNOWN:
+        node.attrs["logging.access"] = Attr(UNKNOWN, logs.anchor, logs.origin)
+        return
+    pairs = _pairs(logs)
+    if not pairs:
+        node.attrs["logging.access"] = Attr(True, None, "access_log is not set: nginx logs to logs/access.log")
+        return
+    for args, item in pairs:
+        target = args[0] if args else None
+        if target is UNKNOWN:
+            node.attrs["logging.access"] = Attr(UNKNOWN, item.anchor, item.origin)
+            return
+        if str(target).lower() == "off" or str(target) == _DISCARD:
+            node.attrs["logging.access"] = Attr(False, item.anchor, item.origin)
+            return
+    node.attrs["logging.access"] = Attr(True, pairs[0][1].anchor, pairs[0][1].origin)
