@@ -63,6 +63,8 @@ def test_example_map_hops(example_map: TransitMap) -> None:
         ("clients (exposure unknown)", "nginx:server[www.example.com:80]", "HTTP :80 redirects to HTTPS",
          "redirect"),
         ("clients (exposure unknown)", "nginx:server[www.example.com:443]", "HTTPS :443 TLS ≥ 1.0", "encrypted"),
+        ("nginx:server[www.example.com:443]", "nginx:server[www.example.com]/location[/]/proxy_pass", "routes to",
+         "link"),
         ("nginx:server[www.example.com]/location[/]/proxy_pass", "app.internal.example.com", "HTTPS",
          "unverified"),
     }
@@ -165,7 +167,7 @@ def test_cli_writes_both_maps_and_never_uses_the_cache(tmp_path: Path) -> None:
     for _ in range(2):  # the second run would be a cache hit, which keeps no graph
         p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert p.returncode == 1, p.stderr
-        assert out_m.read_text().count("-->") + out_m.read_text().count("-.->") == 20
+        assert out_m.read_text().count("-->") + out_m.read_text().count("-.->") == 21
         assert out_d.read_text().startswith("digraph transit {")
 
 

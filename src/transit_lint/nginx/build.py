@@ -294,6 +294,7 @@ class Builder:
             tls = ls.ssl or ls.quic or legacy_ssl is True
             groups.setdefault((ls.port, tls, ls.quic), ls)
         reject = _flag(effective(level, "ssl_reject_handshake")) is True
+        servers: list[NativeResource] = []
         for (port, tls, quic), ls in groups.items():
             if quic and (port, True, False) in groups:
                 continue  # QUIC next to TLS on the same port: one configuration, judged once
@@ -302,10 +303,13 @@ class Builder:
             label = f"{name}:{port if port is not None else '?'}{'/quic' if quic else ''}"
             rid = self.unique(f"nginx:{'stream_server' if stream else 'server'}[{label}]", head)
             body = self.server_body(level, anchor, ls, tls, ctx)
-            self.resources.append(NativeResource(
+            servers.append(NativeResource(
                 address=rid, type="nginx:stream_server" if stream else "nginx:server", format="nginx",
                 path=head.rel, span=head.span, header=anchor.header, body=body))
-        self.hops(level, anchor, name, ctx, any(k[1] for k in groups))
+        self.resources.extend(servers)
+        hops = self.hops(level, anchor, name, ctx, any(k[1] for k in groups))
+        for srv in servers:  # graph edges: what each listening socket proxies to
+            srv.meta["refs"] = [("routes_to", h) for h in hops]
 
     def server_body(self, level: Level, anchor: Anchor, ls: Listen, tls: bool, ctx: str) -> Value:
         ld = ls.directive
@@ -372,7 +376,9 @@ class Builder:
 
     # ------------------------------------------------------------ upstream hops
 
-    def hops(self, level: Level, anchor: Anchor, server_name: str, ctx: str, terminates_tls: bool) -> None:
+    def hops(self, level: Level, anchor: Anchor, server_name: str, ctx: str, terminates_tls: bool) -> list[str]:
+        """The upstream hops of one server block, as resources; returns their addresses."""
+        out: list[str] = []
         levels = [level] if ctx == "stream" else _locations(level)
         for lv in levels:
             for d in lv.stmts:
@@ -392,6 +398,8 @@ class Builder:
                     address=rid, type=f"nginx:{directive}", format="nginx", path=anchor.rel,
                     span=here, header=here,
                     body=self.hop_body(lv, anchor, d, directive, target, ctx, terminates_tls)))
+                out.append(rid)
+        return out
 
     def hop_body(self, level: Level, anchor: Anchor, d: Directive, directive: str, target: Target, ctx: str,
                  terminates_tls: bool) -> Value:
