@@ -7,6 +7,7 @@ carrying marks from load time). Values that cannot be known statically are `UNKN
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,3 +152,53 @@ def from_plain(x: Any, span: Span, origin: str | None = None) -> Value:
     if isinstance(x, list):
         return Value([from_plain(v, span) for v in x], span, origin=origin)
     return Value(x, span, origin=origin)
+
+
+# ---- partially-known strings ---------------------------------------------------------------------
+
+PARTIAL_TEXT_META = "partial_text"  # NativeResource.meta key: {span of an UNKNOWN value: PartialText}
+_SAFE_LABEL = re.compile(r"[^{}\n]{1,200}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class PartialText:
+    """The known parts of a string template whose value is UNKNOWN because some interpolations
+    cannot be known statically (`"postgres://${aws_db_instance.r.address}:5432/app?sslmode=disable"`).
+
+    `pieces` are (text, known) in order: literal text, or an interpolation labelled as written
+    (`aws_db_instance.r.address`, `?` when it has no short name). The value itself stays UNKNOWN for
+    everyone; only a reader that can judge a string by its known parts (the connection-string pass)
+    asks for `text`, where each unknown interpolation is a `${label}` placeholder.
+    """
+
+    pieces: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(t if known else _placeholder(t) for t, known in self.pieces)
+
+    @property
+    def unknown_ranges(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of every placeholder in `text`."""
+        out: list[tuple[int, int]] = []
+        at = 0
+        for t, known in self.pieces:
+            width = len(t) if known else len(_placeholder(t))
+            if not known:
+                out.append((at, at + width))
+            at += width
+        return tuple(out)
+
+
+def _placeholder(label: str) -> str:
+    return "${" + (label if _SAFE_LABEL.match(label) else "?") + "}"
+
+
+def partial_text(v: Value, meta: dict[str, Any]) -> PartialText | None:
+    """The known parts of an UNKNOWN value that a front end recorded in its resource's
+    `meta[PARTIAL_TEXT_META]`; None for any other value."""
+    if v.data is not UNKNOWN:
+        return None
+    table = meta.get(PARTIAL_TEXT_META)
+    found = table.get(v.span) if isinstance(table, dict) else None
+    return found if isinstance(found, PartialText) else None

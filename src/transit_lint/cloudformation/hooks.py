@@ -15,8 +15,9 @@ from .. import tls
 from ..model import Attr, NativeResource, Node
 from ..normalize.mapping import hook
 from ..normalize.paths import resolve
+from ..normalize.secure_transport import judge
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value, from_plain, is_known
+from ..tree import UNKNOWN, Reference, Value
 
 # a cipher name we cannot resolve but that names a broken primitive is reported as written
 _WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
@@ -134,20 +135,6 @@ def cloudfront_viewer_certificate(node: Node, res: NativeResource, ctx: Value) -
         node.attrs["tls.policy"] = Attr(mpv.data, mpv.anchor, mpv.origin)
 
 
-@hook("cfn_cloudfront_match_viewer")
-def cloudfront_match_viewer(node: Node, res: NativeResource, ctx: Value) -> None:
-    """match-viewer is HTTPS to the origin only when every viewer must use HTTPS."""
-    policy = node.get("origin_protocol_policy")
-    if policy is None or policy.value != "match-viewer":
-        return
-    viewer = [v.data for v in resolve(res.body, "DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy")
-              + resolve(res.body, "DistributionConfig.CacheBehaviors.ViewerProtocolPolicy")]
-    if viewer and all(isinstance(v, str) and v.lower() == "https-only" for v in viewer):
-        node.attrs["protocol"] = Attr("HTTPS", policy.span)
-    elif any(v is UNKNOWN for v in viewer):
-        node.attrs["protocol"] = Attr(UNKNOWN, policy.span)
-
-
 # ---- data services --------------------------------------------------------------------------------
 
 
@@ -237,19 +224,16 @@ def glue_skip_validation(node: Node, res: NativeResource, ctx: Value) -> None:
 
 # ---- resource policies (TL120) ---------------------------------------------------------------------
 
-# service -> actions whose denial over plaintext keeps data off plaintext connections
-_COVERING_ACTIONS = {
-    "AWS::S3::Bucket": {"*", "s3:*"},
-    "AWS::SQS::Queue": {"*", "sqs:*"},
-    "AWS::SNS::Topic": {"*", "sns:*", "sns:publish"},
-}
+# resource type -> the service whose actions its policy must deny (secure_transport.SERVICES)
+_POLICY_SERVICE = {"AWS::S3::Bucket": "s3", "AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns"}
 
 
 @hook("cfn_secure_transport")
 def secure_transport(node: Node, res: NativeResource, ctx: Value) -> None:
-    """`secure_transport_enforced`: an attached policy denies every principal every action
-    when `aws:SecureTransport` is false. A bucket without a policy is judged (false); a queue or
-    topic only when a policy is attached."""
+    """`secure_transport_enforced` from the policies the template attaches (judged by
+    `secure_transport.judge`, shared with Terraform). A bucket without a policy is judged
+    (false); a queue or topic only when a policy is attached. A finding points at the Deny
+    statement that falls short, else at the PolicyDocument."""
     attached: list[dict[str, Any]] = res.meta.get("attached_policies", [])
     if not attached:
         if res.meta.get("policy_target_unknown"):
@@ -257,67 +241,13 @@ def secure_transport(node: Node, res: NativeResource, ctx: Value) -> None:
         elif res.type == "AWS::S3::Bucket":
             node.attrs["secure_transport_enforced"] = Attr(False, None, "no bucket policy")
         return
-    verdicts = [(p, denies_plaintext(p["document"], _COVERING_ACTIONS[res.type])) for p in attached]
-    yes = next((p for p, v in verdicts if v is True), None)
+    verdicts = [(p, judge(p["document"], _POLICY_SERVICE[res.type])) for p in attached]
+    yes = next((p for p, v in verdicts if v.enforced is True), None)
     if yes is not None:
         node.attrs["secure_transport_enforced"] = Attr(True, yes["span"])
-    elif any(v is None for _, v in verdicts) or res.meta.get("policy_target_unknown"):
+    elif any(v.enforced is UNKNOWN for _, v in verdicts) or res.meta.get("policy_target_unknown"):
         node.attrs["secure_transport_enforced"] = Attr(UNKNOWN, attached[0]["span"])
     else:
-        node.attrs["secure_transport_enforced"] = Attr(False, attached[0]["span"], f"policy {attached[0]['policy']}")
-
-
-def denies_plaintext(doc: Value, actions: set[str]) -> bool | None:
-    """True: a statement denies everyone the covering actions when aws:SecureTransport is
-    false; False: no statement does; None: the policy is not fully known."""
-    if doc.data is UNKNOWN or isinstance(doc.data, Reference):
-        return None
-    if isinstance(doc.data, str):
-        try:
-            doc = from_plain(json.loads(doc.data), doc.span)
-        except ValueError:
-            return None
-    stmts = doc.get("Statement")
-    if stmts is None:
-        return False
-    unknown = stmts.data is UNKNOWN
-    for s in stmts.data if isinstance(stmts.data, list) else [stmts]:
-        verdict = _statement_denies(s, actions)
-        if verdict is True:
-            return True
-        unknown = unknown or verdict is None
-    return None if unknown else False
-
-
-def _statement_denies(s: Value, actions: set[str]) -> bool | None:
-    if not s.is_map():
-        return None if s.data is UNKNOWN else False
-    effect, action, principal, cond = (s.get(k) for k in ("Effect", "Action", "Principal", "Condition"))
-    # decide "no" on what is known before giving up on what is not
-    for part in (effect, action):
-        if part is not None and not is_known(part):
-            return None
-    if effect is None or str(effect.data).lower() != "deny" or action is None or cond is None:
-        return False
-    acts = {str(a).lower() for a in _as_list(action.plain())}
-    if not acts & actions:
-        return False
-    if not is_known(cond) or (principal is not None and not is_known(principal)):
-        return None
-    p = principal.plain() if principal is not None else None
-    everyone = p == "*" or (isinstance(p, dict) and set(_as_list(p.get("AWS"))) == {"*"})
-    if not everyone:
-        return False
-    tests_by_op = cond.plain()
-    for op, tests in (tests_by_op.items() if isinstance(tests_by_op, dict) else ()):
-        if str(op).lower() not in ("bool", "boolifexists") or not isinstance(tests, dict):
-            continue
-        for key, val in tests.items():
-            if str(key).lower() == "aws:securetransport" and any(
-                    str(x).lower() == "false" for x in _as_list(val)):
-                return True
-    return False
-
-
-def _as_list(x: Any) -> list[Any]:
-    return x if isinstance(x, list) else [x]
+        first, verdict = verdicts[0]
+        node.attrs["secure_transport_enforced"] = Attr(
+            False, verdict.span or first["span"], f"policy {first['policy']}")

@@ -15,12 +15,14 @@ from .api import parse, parse_kafka_properties
 from .hosts import is_loopback
 from .locate import find_all
 from .model import ConnString, ConnStringError, TlsMode, tls_mode_rank
+from .partial import find_all_partial
 
 __all__ = [
     "ConnString",
     "ConnStringError",
     "TlsMode",
     "find_all",
+    "find_all_partial",
     "is_loopback",
     "parse",
     "parse_kafka_properties",

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..model import Attr, NativeResource, Node
 from ..redact import redact  # noqa: F401 - re-exported for callers of this module
 from ..spans import Span
-from ..tree import UNKNOWN, Value
+from ..tree import UNKNOWN, Value, partial_text
 
 if TYPE_CHECKING:
     from ..connstrings import ConnString
@@ -277,6 +277,8 @@ class _Scan:
             self.kafka([p for p in (_pair(x) for x in data) if p is not None])
             for item in data:
                 self.walk(item, key, setting, depth + 1)
+        elif data is UNKNOWN:
+            self.partial(v, key, setting)
 
     def mapping(self, v: Value, data: dict[str, Value], key: str | None, depth: int) -> None:
         pair = _pair(v) if len(data) <= 4 else None
@@ -301,6 +303,8 @@ class _Scan:
             if isinstance(value, str) and len(value) >= 7:
                 setting = settings or k.isupper() or (depth == 0 and k in self.stores)
                 self.string(x, value, k, setting, depth + 1)
+            elif value is UNKNOWN:
+                self.partial(x, k, settings or k.isupper() or (depth == 0 and k in self.stores))
         if kafka:
             self.kafka([(k, x) for k, x in data.items() if not isinstance(x.data, (dict, list))])
 
@@ -328,6 +332,22 @@ class _Scan:
             if verdict is not None:
                 self.add_switch(holder, verdict, stripped)
         for conn in found:
+            exact = text[conn.start : conn.end] == stripped
+            self.consider(conn, holder, text, setting and exact and _url_key_ok(key))
+
+    def partial(self, holder: Value, key: str | None, setting: bool) -> None:
+        """An UNKNOWN value whose known parts the front end kept (a Terraform template with an
+        unknown host or credentials): judged by its scheme and options (connstrings.partial)."""
+        found = partial_text(holder, self.res.meta)
+        if found is None:
+            return
+        text = found.text
+        if len(text) < 7 or not _may_hold(text, setting) or self.taken(holder):
+            return
+        from ..connstrings import find_all_partial
+
+        stripped = text.strip()
+        for conn in find_all_partial(text, found.unknown_ranges):
             exact = text[conn.start : conn.end] == stripped
             self.consider(conn, holder, text, setting and exact and _url_key_ok(key))
 

@@ -116,15 +116,18 @@ def cloudfront_default_certificate(node: Node, res: NativeResource, ctx: Value) 
 
 @hook("cloudfront_origin")
 def cloudfront_origin(node: Node, res: NativeResource, ctx: Value) -> None:
+    """A CloudFront origin hop. `origin_protocol_policy = match-viewer` forwards each request
+    with the protocol the viewer used, so the hop is HTTPS only when every cache behaviour's
+    `viewer_protocol_policies` (each format's table maps them) is https-only; redirect-to-https
+    still lets a viewer's first request through, allow-all serves HTTP outright."""
     policy = node.get("origin_protocol_policy")
     if policy is not None and policy.value == "match-viewer":
-        # the origin hop is plaintext whenever a viewer may use HTTP
-        viewer = [v.data for v in resolve(res.body, "default_cache_behavior.viewer_protocol_policy")
-                  + resolve(res.body, "ordered_cache_behavior.viewer_protocol_policy")]
-        if viewer and all(isinstance(v, str) and v.lower() == "https-only" for v in viewer):
-            node.attrs["protocol"] = Attr("HTTPS", policy.span)
-        elif any(v is UNKNOWN for v in viewer):
+        viewer = node.get("viewer_protocol_policies")
+        if viewer is not None and viewer.value is UNKNOWN:
             node.attrs["protocol"] = Attr(UNKNOWN, policy.span)
+        elif viewer is not None and isinstance(viewer.value, list) and viewer.value and all(
+                isinstance(v, str) and v.lower() == "https-only" for v in viewer.value):
+            node.attrs["protocol"] = Attr("HTTPS", policy.span)
     protos = node.get("tls.protocols")
     if protos is not None and isinstance(protos.value, list):
         versions = [tls.parse_version(p) for p in protos.value]

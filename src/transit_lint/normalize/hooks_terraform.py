@@ -9,9 +9,7 @@ provider knowledge stays in the table.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -21,6 +19,7 @@ from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value
 from .mapping import hook
 from .paths import resolve
+from .secure_transport import from_policy_document_data, judge
 
 # ---- small helpers ---------------------------------------------------------------------------
 
@@ -166,9 +165,7 @@ def ciphers_from_openssl_names(node: Node, res: NativeResource, ctx: Value) -> N
 
 # ---- resource policies that must deny plaintext (aws:SecureTransport) --------------------------
 
-_SECURE_TRANSPORT = re.compile(r"^(aws|acs):securetransport$", re.I)
-
-# native type prefix -> the service's action prefix
+# native type prefix -> the service whose actions the policy must deny (secure_transport.SERVICES)
 _POLICY_SERVICE = {
     "aws_s3_": "s3", "aws_sqs_": "sqs", "aws_sns_": "sns", "aws_efs_": "elasticfilesystem", "alicloud_oss_": "oss",
 }
@@ -176,176 +173,24 @@ _POLICY_SERVICE = {
 
 @hook("secure_transport_policy")
 def secure_transport_policy(node: Node, res: NativeResource, ctx: Value) -> None:
-    """`secure_transport_enforced` (TL120): the policy written on a bucket, queue, topic or file
-    system denies every principal when `aws:SecureTransport` (Alibaba OSS: `acs:SecureTransport`)
-    is false, for all of the service's actions (or at least its object reads and writes).
-
-    An Allow conditioned on SecureTransport = true is not enough: principals granted access by
-    their own identity policies still reach the resource over plaintext (AWS Security Hub S3.5
-    judges the same way). No policy in the code: nothing is claimed.
-    """
+    """`secure_transport_enforced` (TL120) from the policy written on a bucket, queue, topic or
+    file system: inline JSON, `jsonencode(...)` or a `data.aws_iam_policy_document` (judged by
+    `secure_transport.judge`, shared with CloudFormation). No policy in the code: nothing is
+    claimed. A finding points at the Deny statement that falls short, else at `policy`."""
     pol = ctx.get("policy")
     if pol is None:
         return
     service = next((v for k, v in _POLICY_SERVICE.items() if res.type.startswith(k)), "")
-    statements = _policy_statements(pol, res)
-    if statements is None:
+    doc: Value | None = pol
+    if isinstance(pol.data, Reference):
+        target = lookup(res, pol.data)
+        ok = target is not None and target.type == "data.aws_iam_policy_document"
+        doc = from_policy_document_data(target.body, pol.anchor) if ok and target is not None else None
+    verdict = judge(doc, service) if doc is not None else None
+    if verdict is None:
         _set(node, "secure_transport_enforced", UNKNOWN, pol.anchor, pol.origin)
         return
-    verdict: Any = False
-    for st in statements:
-        got = _denies_plaintext(st, service)
-        if got is True:
-            verdict = True
-            break
-        if got is UNKNOWN:
-            verdict = UNKNOWN
-    _set(node, "secure_transport_enforced", verdict, pol.anchor, pol.origin)
-
-
-def _policy_statements(pol: Value, res: NativeResource) -> list[dict[str, Any]] | None:
-    """The statements of a policy given as JSON text, jsonencode(...) or a reference to a
-    `data.aws_iam_policy_document`, as {effect, actions, principal_all, conditions}; None when
-    they cannot be known."""
-    d = pol.data
-    if isinstance(d, Reference):
-        target = lookup(res, d)
-        if target is None or target.type != "data.aws_iam_policy_document":
-            return None
-        return _document_statements(target.body)
-    doc: Any
-    if isinstance(d, str):
-        try:
-            doc = json.loads(d)
-        except ValueError:
-            return None
-    elif isinstance(d, dict):
-        doc = _plain(pol)
-    else:
-        return None
-    if not isinstance(doc, dict):
-        return None
-    raw = _get_ci(doc, "Statement", [])
-    if raw is UNKNOWN:
-        return None
-    items = raw if isinstance(raw, list) else [raw]
-    out: list[dict[str, Any]] = []
-    for st in items:
-        if not isinstance(st, dict):
-            return None
-        not_action = _get_ci(st, "NotAction", None)
-        out.append({
-            "effect": _get_ci(st, "Effect", "Allow"),
-            "actions": ["*"] if not_action is not None else _as_list(_get_ci(st, "Action", [])),
-            "principal_all": _principal_all(_get_ci(st, "Principal", None)),
-            "conditions": list(_json_conditions(_get_ci(st, "Condition", {}))),
-        })
-    return out
-
-
-def _document_statements(body: Value) -> list[dict[str, Any]] | None:
-    doc = _plain(body)
-    merged = [doc.get(k) for k in ("source_policy_documents", "override_policy_documents", "source_json",
-                                   "override_json")]
-    out: list[dict[str, Any]] = []
-    for st in doc.get("statement") or []:
-        if not isinstance(st, dict):
-            return None
-        star: Any = False
-        principals = st.get("principals") or []
-        for p in principals if isinstance(principals, list) else [principals]:
-            if not isinstance(p, dict) or p.get("type") is UNKNOWN or p.get("identifiers") is UNKNOWN:
-                star = UNKNOWN
-                continue
-            if p.get("type") in ("*", "AWS") and "*" in _as_list(p.get("identifiers")):
-                star = True
-                break
-        conds = [(c.get("test"), c.get("variable"), _as_list(c.get("values")))
-                 for c in st.get("condition") or [] if isinstance(c, dict)]
-        actions = ["*"] if st.get("not_actions") else _as_list(st.get("actions"))
-        out.append({"effect": st.get("effect", "Allow"), "actions": actions, "principal_all": star,
-                    "conditions": conds})
-    if not out and any(x not in (None, [], "") for x in merged):
-        return None  # the statements come from documents merged in elsewhere
-    return out
-
-
-def _as_list(x: Any) -> list[Any]:
-    if x is None:
-        return []
-    return x if isinstance(x, list) else [x]
-
-
-def _get_ci(d: dict[str, Any], key: str, default: Any) -> Any:
-    for k, v in d.items():
-        if k.lower() == key.lower():
-            return v
-    return default
-
-
-def _principal_all(p: Any) -> Any:
-    if p is UNKNOWN:
-        return UNKNOWN
-    if p == "*":
-        return True
-    if isinstance(p, list):
-        return "*" in p
-    if isinstance(p, dict):
-        for v in p.values():
-            if v is UNKNOWN:
-                return UNKNOWN
-            if v == "*" or (isinstance(v, list) and "*" in v):
-                return True
-    return False
-
-
-def _json_conditions(cond: Any) -> Iterator[tuple[Any, Any, list[Any]]]:
-    if not isinstance(cond, dict):
-        return
-    for op, body in cond.items():
-        if isinstance(body, dict):
-            for key, vals in body.items():
-                yield op, key, _as_list(vals)
-
-
-def _covers(actions: list[Any], service: str) -> Any:
-    """The denied actions cover the service: `*`, `<service>:*`, or both object reads and writes."""
-    if any(a is UNKNOWN for a in actions):
-        return UNKNOWN
-    acts = {str(a).lower() for a in actions}
-    if acts & {"*", f"{service}:*"}:
-        return True
-    if service == "sns" and "sns:publish" in acts:
-        return True
-    return {f"{service}:getobject", f"{service}:putobject"} <= acts
-
-
-def _denies_plaintext(st: dict[str, Any], service: str) -> Any:
-    effect = st["effect"]
-    if effect is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(effect, str) or effect.lower() != "deny":
-        return False
-    hit: Any = False
-    for op, key, vals in st["conditions"]:
-        if op is UNKNOWN or key is UNKNOWN:
-            hit = UNKNOWN
-            continue
-        if not (isinstance(op, str) and op.lower() in ("bool", "boolifexists")):
-            continue
-        if not (isinstance(key, str) and _SECURE_TRANSPORT.match(key)):
-            continue
-        if any(v is UNKNOWN for v in vals):
-            hit = UNKNOWN
-        elif any(_truth(v) is False for v in vals):
-            hit = True
-            break
-    if hit is not True:
-        return hit
-    covers = _covers(st["actions"], service)
-    if covers is not True:
-        return covers
-    return st["principal_all"]
+    _set(node, "secure_transport_enforced", verdict.enforced, verdict.span or pol.anchor, pol.origin)
 
 
 # ---- certificates ------------------------------------------------------------------------------

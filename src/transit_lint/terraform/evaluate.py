@@ -28,7 +28,7 @@ from ..parsers.hcl import (
     UnOp,
 )
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value, from_plain, is_known, restamp
+from ..tree import UNKNOWN, PartialText, Reference, Value, from_plain, is_known, restamp
 
 MAX_DEPTH = 64  # guards recursion through locals and nested calls
 MAX_FILE_BYTES = 1_000_000
@@ -73,6 +73,8 @@ class Evaluator:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.depth = 0
+        # the known parts of templates that evaluated to UNKNOWN, by span (tree.PartialText)
+        self.partials: dict[Span, PartialText] = {}
 
     def eval(self, e: Expr) -> Value:
         self.depth += 1
@@ -126,17 +128,17 @@ class Evaluator:
 
     # ---- pieces ----
     def _template(self, e: Template) -> Value:
-        out: list[str] = []
+        pieces: list[tuple[str, bool]] = []
         for p in e.parts:
-            if isinstance(p, str):
-                out.append(p)
-                continue
-            v = self.eval(p)
-            s = _to_str(v.data)
-            if s is None:
-                return unknown(e.span)
-            out.append(s)
-        return Value("".join(out), e.span)
+            s = p if isinstance(p, str) else _to_str(self.eval(p).data)
+            if s is not None:
+                pieces.append((s, True))
+            else:
+                pieces.append((p.text if isinstance(p, Traversal) else "?", False))
+        if all(known for _, known in pieces):
+            return Value("".join(s for s, _ in pieces), e.span)
+        self.partials[e.span] = PartialText(tuple(pieces))
+        return unknown(e.span)
 
     def _traversal(self, e: Traversal) -> Value:
         root, steps, sc = e.root, e.steps, self.scope

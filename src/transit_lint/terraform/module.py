@@ -16,7 +16,7 @@ from typing import Protocol
 from ..model import NativeResource
 from ..parsers.hcl import Block, HclFile, Lit
 from ..spans import Span
-from ..tree import UNKNOWN, Value, from_plain, restamp
+from ..tree import PARTIAL_TEXT_META, UNKNOWN, Value, from_plain, restamp
 from . import registry
 from .evaluate import Evaluator, Scope, unknown
 
@@ -262,7 +262,8 @@ def _build_resource(f: ParsedFile, b: Block, ev: Evaluator, prefix: str, via: st
     body = _eval_body(b, scope_ev)
     kind = "data." if b.type == "data" else ""
     return NativeResource(f"{prefix}{kind}{rtype}.{rname}", rtype if b.type == "resource" else f"data.{rtype}",
-                          "terraform", f.rel, b.span, b.header, body, via)
+                          "terraform", f.rel, b.span, b.header, body, via,
+                          {PARTIAL_TEXT_META: scope_ev.partials} if scope_ev.partials else {})
 
 
 
