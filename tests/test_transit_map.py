@@ -171,6 +171,14 @@ def test_cli_writes_both_maps_and_never_uses_the_cache(tmp_path: Path) -> None:
         assert out_d.read_text().startswith("digraph transit {")
 
 
+def test_mermaid_to_a_markdown_file_is_fenced(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "transit_lint", str(EXAMPLES / "nginx"),
+           "-f", "mermaid=map.md", "-f", "mermaid=map.mmd"]
+    subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    md, raw = (tmp_path / "map.md").read_text(), (tmp_path / "map.mmd").read_text()
+    assert md == f"```mermaid\n{raw}```\n" and raw.startswith("flowchart LR\n")
+
+
 def test_readme_shows_the_current_example_map() -> None:
     from transit_lint.docs import readme_map
 

@@ -461,7 +461,12 @@ def _render(rep: Report, result: RunResult, catalog: Catalog, repo: RepoPaths, s
     if rep.format in MAP_FORMATS:
         from .report import dot, mermaid
 
-        return mermaid.render(result, catalog) if rep.format == "mermaid" else dot.render(result, catalog)
+        if rep.format == "dot":
+            return dot.render(result, catalog)
+        text = mermaid.render(result, catalog)
+        # to a Markdown file (for a PR comment or the job summary) as a block GitHub renders
+        markdown = rep.dest != STDOUT and rep.dest.lower().endswith((".md", ".markdown"))
+        return f"```mermaid\n{text}```\n" if markdown else text
     if rep.format == "github":
         from .report import github
 
