@@ -271,21 +271,18 @@ class _Ctx:
         return Value(out, self.anchor) if out else None
 
     def _op_all(self, parts: list[Any], expr: dict[str, Any]) -> Value:
-        verdict: Any = True
-        for p in parts:
-            t = _truth(self.eval(p))
-            if t is False:
-                return Value(False, self.anchor)
-            if t is UNKNOWN:
-                verdict = UNKNOWN
-        return Value(verdict, self.anchor)
+        return self._three_valued(parts, decisive=False)
 
     def _op_any(self, parts: list[Any], expr: dict[str, Any]) -> Value:
-        verdict: Any = False
+        return self._three_valued(parts, decisive=True)
+
+    def _three_valued(self, parts: list[Any], decisive: bool) -> Value:
+        """`all` (one False decides) or `any` (one True decides); an unknown part otherwise wins."""
+        verdict: Any = not decisive
         for p in parts:
             t = _truth(self.eval(p))
-            if t is True:
-                return Value(True, self.anchor)
+            if t is decisive:
+                return Value(decisive, self.anchor)
             if t is UNKNOWN:
                 verdict = UNKNOWN
         return Value(verdict, self.anchor)
