@@ -113,3 +113,14 @@ def test_example_project_runs(tmp_path: Path) -> None:
     assert rules == ["TL101", "TL103", "TL110", "TL201", "TL202", "TL301", "TL501"]
     formats = {f["location"]["path"].split("/")[-2] for f in json.loads(p.stdout)["findings"]}
     assert formats >= {"infra", "edge", "k8s", "cloudformation", "nginx"}
+
+
+def test_long_source_lines_are_shown_as_a_window_with_secrets_masked() -> None:
+    from transit_lint.report.text import SHOWN_WIDTH, _shown
+
+    line = "x" * 5000 + " url=postgres://app:hunter2@db/app?sslmode=disable " + "y" * 5000
+    shown = _shown(line, 5002)
+    assert shown.startswith("…") and shown.endswith("…")
+    assert len(shown) == SHOWN_WIDTH + 2
+    assert "hunter2" not in shown and "sslmode=disable" in shown
+    assert _shown("protocol = \"HTTP\"", 3) == "protocol = \"HTTP\""

@@ -247,6 +247,15 @@ def test_stdin_without_a_name_is_read_by_its_content(tmp_path: Path) -> None:
         ("TL101", 2)]
 
 
+def test_terraform_plan_json_on_stdin(tmp_path: Path) -> None:
+    """`terraform show -json plan.out | transit-lint -`"""
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "TL101" / "bad-plan.json"
+    plan = "\n".join(ln for ln in fixture.read_text().splitlines() if not ln.lstrip().startswith("#"))
+    p = cli("-", "--format", "json", cwd=tmp_path, stdin=plan)
+    assert p.returncode == 1, p.stderr
+    assert {(f["rule_id"], f["location"]["path"]) for f in json.loads(p.stdout)["findings"]} == {("TL101", "stdin")}
+
+
 def test_stdin_in_no_known_format_says_so(tmp_path: Path) -> None:
     p = cli("-", cwd=tmp_path, stdin="hello: world\n")
     assert p.returncode == 0

@@ -74,7 +74,8 @@ def module(fmt: str) -> ModuleType | None:
 
 
 # the file-name suffix that makes discovery offer a text to a format (standard input has no name)
-STDIN_SUFFIX: dict[str, str] = {"cloudformation": ".yaml", "kubernetes": ".yaml", "nginx": ".conf"}
+STDIN_SUFFIX: dict[str, str] = {"terraform-plan": ".json", "cloudformation": ".yaml", "kubernetes": ".yaml",
+                                "nginx": ".conf"}
 _HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
                         re.MULTILINE)
 

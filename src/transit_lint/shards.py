@@ -101,7 +101,8 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
         res = mod.load(shard.files, ctx)
     except Exception as e:  # noqa: BLE001 - a front-end bug must not lose the other shards' findings
         return ShardOut(errors=[_internal_error(f, e) for f in shard.files])
-    nodes, mapping_errors = normalize_all(res.resources, shard.format)
+    # a front end may read resources of another format's tables (plan JSON holds Terraform resources)
+    nodes, mapping_errors = normalize_all(res.resources, getattr(mod, "TABLES", shard.format))
     graph = build_graph(nodes)
     # which listeners each firewall rule exposes, and which plaintext ports only redirect (R3)
     link_exposures(graph, res.resources)
@@ -145,6 +146,11 @@ def make_shards(by_format: dict[str, list[SourceFile]]) -> list[Shard]:
     for fmt, files in by_format.items():
         if fmt == "terraform":
             shards.extend(Shard(fmt, group) for group in shard_terraform(files))
+        elif fmt == "cloudformation":
+            # a parent template and the local templates it nests are one unit (nested stacks)
+            from .cloudformation.nested import group
+
+            shards.extend(Shard(fmt, g) for g in group(files))
         elif fmt in PER_FILE_FORMATS:
             shards.extend(Shard(fmt, [f]) for f in files)
         else:

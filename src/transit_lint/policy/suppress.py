@@ -215,16 +215,16 @@ def _blocks(nodes: list[Node]) -> dict[tuple[str, int], list[Span]]:
     """(path, header line) -> the spans of the resources and nodes headed on that line: a
     directive above a header waives its rules for everything inside that block (a Terraform
     resource with its nested blocks, an nginx server with its locations)."""
-    out: dict[tuple[str, int], list[Span]] = {}
+    # a dict per key keeps the first-seen order and makes the membership test O(1): a plan on one
+    # line heads thousands of nodes on the same line
+    out: dict[tuple[str, int], dict[Span, None]] = {}
     for n in nodes:
         pairs = [(n.header.line, n.span), (n.span.line, n.span)]
         if n.resource is not None and n.resource.path == n.path:
             pairs += [(n.resource.header.line, n.resource.span), (n.resource.span.line, n.resource.span)]
         for line, span in pairs:
-            spans = out.setdefault((n.path, line), [])
-            if span not in spans:
-                spans.append(span)
-    return out
+            out.setdefault((n.path, line), {})[span] = None
+    return {k: list(v) for k, v in out.items()}
 
 
 def _lineage(res: NativeResource | None) -> list[NativeResource]:

@@ -35,7 +35,7 @@ def render(result: RunResult, catalog: Catalog, colour: bool = False, base: Path
             tag = "  (suppressed: " + (f.suppression_reason or "") + ")" if f.suppressed else ""
             out.append(f"{path}:{f.span.line}:{f.span.column}  {f.rule_id}  {sev} {f.message}{tag}")
             if lines and 0 < f.span.line <= len(lines):
-                shown = redact(lines[f.span.line - 1].rstrip())  # never echo a password
+                shown = _shown(lines[f.span.line - 1].rstrip(), f.span.column)
                 out.append(c(_DIM, f"    {f.span.line:>5} | {shown}"))
             for note in f.notes:
                 out.append(c(_DIM, f"          note: {note}"))
@@ -69,3 +69,18 @@ def summary_line(result: RunResult) -> str:
         f"{result.files_skipped} skipped, {len(result.errors)} parse error(s); "
         f"profile {result.profile}; {result.elapsed:.2f}s"
     )
+
+
+SHOWN_WIDTH = 160  # a minified plan or template is one long line: show the part around the column
+_REDACT_MARGIN = 1000  # secrets are redacted in a wider slice, so the window never cuts one in half
+
+
+def _shown(line: str, column: int) -> str:
+    """The source line as printed under a finding: credentials masked, long lines cut to a window."""
+    if len(line) <= SHOWN_WIDTH:
+        return redact(line)  # never echo a password
+    lo = max(0, column - 1 - _REDACT_MARGIN)
+    region = redact(line[lo:column - 1 + _REDACT_MARGIN])
+    start = max(0, min(column - 1 - lo - SHOWN_WIDTH // 3, len(region) - SHOWN_WIDTH))
+    window = region[start:start + SHOWN_WIDTH]
+    return ("…" if lo + start > 0 else "") + window + ("…" if lo + start + SHOWN_WIDTH < len(line) else "")
