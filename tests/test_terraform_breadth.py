@@ -44,7 +44,7 @@ def test_table_hooks_exist_and_kinds_are_canonical(name: str) -> None:
     data: dict[str, Any] = yaml.safe_load((TABLES / name).read_text())
     aliases = data.pop("_aliases", {}) or {}
     table = load_table("terraform")
-    for native in list(data) + list(aliases):
+    for native in [k.partition("#")[0] for k in data] + list(aliases):  # `Type#concern` adds nodes
         for spec in table[native]:
             assert spec.kind in ("endpoint", "connection", "tls_policy", "certificate", "mesh_policy"), native
             for h in spec.hooks:
@@ -280,3 +280,88 @@ def test_azure_ipsec_names_are_canonical(tmp_path: Path) -> None:
     assert c.value("ipsec.phase1_encryption") == ["AES-256-GCM"]
     assert c.value("ipsec.phase1_dh_groups") == [20] and c.value("ipsec.phase2_dh_groups") == [14]
     assert c.value("ipsec.ike_versions") == ["IKEv2"]
+
+
+# ---- Session Manager preferences (TL112) -------------------------------------------------------------
+
+_SSM = 'resource "aws_ssm_document" "s" {\n  document_type = "%s"\n  content = %s\n}\n'
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('jsonencode({inputs = {kmsKeyId = "alias/k"}})', True),
+    ('jsonencode({inputs = {s3EncryptionEnabled = true}})', False),
+    ('jsonencode({sessionType = "Standard_Stream", inputs = {kmsKeyId = ""}})', False),
+    ('"{\\"inputs\\": {\\"kmsKeyId\\": \\"alias/k\\"}}"', True),
+    ('"schemaVersion: \'1.0\'\\ninputs:\\n  runAsEnabled: false\\n"', False),  # YAML
+    ('"{\\"inputs\\": {\\"kmsKeyId\\": \\"${var.k}\\"}}"', UNKNOWN),
+    ('"{\\"inputs\\": {\\"s3BucketName\\": \\"${var.b}\\"}}"', False),  # read from the known text
+    ("var.doc", UNKNOWN),
+])
+def test_ssm_session_kms_key(tmp_path: Path, content: str, expected: Any) -> None:
+    n = nodes(tmp_path, _SSM % ("Session", content))
+    assert n["aws_ssm_document.s"].value("end_to_end_encryption") is expected
+
+
+def test_ssm_only_stream_sessions_are_judged(tmp_path: Path) -> None:
+    port = nodes(tmp_path, _SSM % ("Session", 'jsonencode({sessionType = "Port"})'))
+    assert "end_to_end_encryption" not in port["aws_ssm_document.s"].attrs
+    assert "aws_ssm_document.s" not in nodes(tmp_path, _SSM % ("Command", "jsonencode({})"))
+
+
+# ---- GKE legacy client certificates (TL324) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("block", "issued"), [
+    ("master_auth {\n client_certificate_config {\n issue_client_certificate = true\n }\n}", True),
+    ("master_auth {\n client_certificate_config {\n issue_client_certificate = false\n }\n}", False),
+    ("master_auth {}", False),
+    ("", False),
+])
+def test_gke_client_certificate(tmp_path: Path, block: str, issued: bool) -> None:
+    n = nodes(tmp_path, f'resource "google_container_cluster" "c" {{\n{block}\n}}\n')
+    cert = n.get("google_container_cluster.c/master_auth/client_certificate")
+    assert (cert is not None) is issued
+    if cert is not None:
+        assert cert.value("renewal") == "disabled"
+
+
+# ---- API Management ciphers, App Mesh client policies ---------------------------------------------------
+
+
+def test_apim_cipher_switches(tmp_path: Path) -> None:
+    text = """resource "azurerm_api_management" "a" {
+  security {
+    tls_rsa_with_aes128_cbc_sha_ciphers_enabled = true
+    tls_ecdhe_rsa_with_aes256_cbc_sha_ciphers_enabled = false
+    triple_des_ciphers_enabled = true
+  }
+}
+"""
+    a = nodes(tmp_path, text)["azurerm_api_management.a"]
+    assert a.value("tls.ciphers") == ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"]
+    assert [s.line for s in a.attrs["tls.ciphers"].item_spans or []] == [3, 5]
+    assert "tls.ciphers" not in nodes(tmp_path, 'resource "azurerm_api_management" "a" {}\n')[
+        "azurerm_api_management.a"].attrs
+
+
+@pytest.mark.parametrize(("defaults", "own", "plaintext"), [
+    ("", "", True),
+    ("backend_defaults {\n client_policy {\n tls {\n validation {}\n }\n }\n }", "", False),
+    ("backend_defaults {\n client_policy {\n tls {\n validation {}\n }\n }\n }",
+     "client_policy {\n tls {\n enforce = false\n }\n }", True),
+    ("", "client_policy {\n tls {\n enforce = var.e\n }\n }", UNKNOWN),
+])
+def test_appmesh_client_policy(tmp_path: Path, defaults: str, own: str, plaintext: Any) -> None:
+    text = f"""resource "aws_appmesh_virtual_node" "n" {{
+  spec {{
+    {defaults}
+    backend {{
+      virtual_service {{
+        virtual_service_name = "svc"
+        {own}
+      }}
+    }}
+  }}
+}}
+"""
+    assert nodes(tmp_path, text)["aws_appmesh_virtual_node.n/backend[0]"].value("plaintext") is plaintext

@@ -16,7 +16,7 @@ from typing import Any
 from .. import tls
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
-from ..tree import UNKNOWN, Reference, Value
+from ..tree import UNKNOWN, Reference, Value, partial_text
 from .mapping import hook
 from .paths import resolve
 from .secure_transport import from_policy_document_data, judge
@@ -391,6 +391,49 @@ _APIM_FLAGS = {
 }
 
 
+# `security` cipher switches (azurerm 3.x+ names; 2.x `enable_triple_des_ciphers`) -> IANA names.
+# All default to false in the provider, which then turns the suites off on the gateway.
+_APIM_CIPHERS = {
+    "tls_ecdhe_ecdsa_with_aes128_cbc_sha_ciphers_enabled": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "tls_ecdhe_ecdsa_with_aes256_cbc_sha_ciphers_enabled": "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "tls_ecdhe_rsa_with_aes128_cbc_sha_ciphers_enabled": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "tls_ecdhe_rsa_with_aes256_cbc_sha_ciphers_enabled": "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "tls_rsa_with_aes128_cbc_sha256_ciphers_enabled": "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "tls_rsa_with_aes128_cbc_sha_ciphers_enabled": "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "tls_rsa_with_aes128_gcm_sha256_ciphers_enabled": "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "tls_rsa_with_aes256_cbc_sha256_ciphers_enabled": "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "tls_rsa_with_aes256_cbc_sha_ciphers_enabled": "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "tls_rsa_with_aes256_gcm_sha384_ciphers_enabled": "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "triple_des_ciphers_enabled": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "enable_triple_des_ciphers": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+}
+
+
+@hook("apim_ciphers")
+def apim_ciphers(node: Node, res: NativeResource, ctx: Value) -> None:
+    """The optional suites a `security` block switches on (`tls.ciphers`, one span per switch).
+    Only the switched-on suites are listed: a subset of what the gateway offers, enough for
+    TL202 to name the weak ones; nothing switched on claims nothing."""
+    sec = next(iter(_blocks(res.body, "security")), None)
+    if sec is None or not isinstance(sec.data, dict):
+        return
+    names: list[str] = []
+    spans: list[Span] = []
+    for key, iana in _APIM_CIPHERS.items():
+        v = sec.data.get(key)
+        if v is None:
+            continue
+        t = _truth(v.data)
+        if t is None:
+            node.attrs["tls.ciphers"] = Attr(UNKNOWN, v.anchor, v.origin)
+            return
+        if t and iana not in names:
+            names.append(iana)
+            spans.append(v.anchor)
+    if names:
+        node.attrs["tls.ciphers"] = Attr(names, spans[0], None, spans)
+
+
 @hook("apim_protocols")
 def apim_protocols(node: Node, res: NativeResource, ctx: Value) -> None:
     """API Management `security` flags: the lowest protocol left enabled (all off by default)."""
@@ -439,6 +482,28 @@ def appmesh_mutual(node: Node, res: NativeResource, ctx: Value) -> None:
     mode, val = node.get("mtls_mode"), node.attrs.pop("client_validation", None)
     if mode is not None and mode.value == "SIMPLE" and val is not None and val.value is True:
         node.attrs["mtls_mode"] = Attr("STRICT", mode.span, mode.origin)
+
+
+@hook("appmesh_client_tls")
+def appmesh_client_tls(node: Node, res: NativeResource, ctx: Value) -> None:
+    """An App Mesh backend hop: TLS when a client_policy.tls applies (the backend's own, else the
+    node's backend_defaults) and its `enforce` is not false; plaintext otherwise."""
+    blocks = resolve(ctx, "client_policy.tls") or resolve(res.body, "spec.backend_defaults.client_policy.tls")
+    if not blocks:
+        node.attrs["protocol"] = Attr("TCP", None, "no client_policy.tls: Envoy connects in plaintext")
+        node.attrs["plaintext"] = Attr(True, None)
+        node.attrs["tls_mode"] = Attr("plaintext", None)
+        return
+    tls_block = blocks[0]
+    enforce = resolve(tls_block, "enforce")
+    t = _truth(enforce[0].data) if enforce else True
+    span = enforce[0].anchor if enforce else tls_block.anchor
+    if t is None:
+        node.attrs["plaintext"] = Attr(UNKNOWN, span)
+        return
+    node.attrs["protocol"] = Attr("TLS" if t else "TCP", span)
+    node.attrs["plaintext"] = Attr(not t, span)
+    node.attrs["tls_mode"] = Attr("verified" if t else "plaintext", span)
 
 
 @hook("azure_client_auth")
@@ -627,3 +692,56 @@ def gcp_http_proxy_redirect(node: Node, res: NativeResource, ctx: Value) -> None
         return
     t = _truth(flag[0].data)
     node.attrs["redirect_to_https"] = Attr(UNKNOWN if t is None else t, um.anchor, flag[0].origin)
+
+
+# ---- SSM Session Manager preferences ------------------------------------------------------------
+
+# session types whose data streams the preferences' kmsKeyId encrypts (Port and the command types
+# take their own documents' inputs; not judged)
+_SSM_STREAM_TYPES = ("standard_stream", "")
+
+
+@hook("ssm_session_document")
+def ssm_session_document(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`end_to_end_encryption` of a Session document: its JSON or YAML `content` names a KMS key
+    (`inputs.kmsKeyId`), so stream data is encrypted between the client and the agent inside the
+    TLS channel. A template whose kmsKeyId is an interpolation is UNKNOWN; one whose other parts
+    are interpolated is still read from its known text (placeholders stand in for the rest)."""
+    content = ctx.get("content")
+    if content is None:
+        return
+    text = content.data
+    if text is UNKNOWN:
+        pt = partial_text(content, res.meta)
+        text = pt.text if pt is not None else UNKNOWN
+    doc = _json_or_yaml(text) if isinstance(text, str) else None
+    if isinstance(content.data, dict):
+        doc = _plain(content)  # jsonencode({...}) arrives as an object
+    if not isinstance(doc, dict):
+        _set(node, "end_to_end_encryption", UNKNOWN, content.anchor, content.origin)
+        return
+    stype = doc.get("sessionType", "")
+    if not isinstance(stype, str) or stype.lower() not in _SSM_STREAM_TYPES:
+        return
+    inputs = doc.get("inputs")
+    key = inputs.get("kmsKeyId") if isinstance(inputs, dict) else None
+    if key is UNKNOWN or (isinstance(key, str) and "${" in key):
+        value: Any = UNKNOWN
+    else:
+        value = isinstance(key, str) and key.strip() != ""
+    _set(node, "end_to_end_encryption", value, content.anchor, content.origin)
+
+
+def _json_or_yaml(text: str) -> Any:
+    import json
+
+    import yaml
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
