@@ -1,8 +1,9 @@
 """CloudFormation front end: templates (YAML, JSON, SAM) -> native resources (+ TL000).
 
 Detection is by content: `AWSTemplateFormatVersion`, or a top-level `Resources` map with
-`Type: AWS::...` entries. Each template is its own unit (no cross-stack resolution): a value that
-comes from another stack (`Fn::ImportValue`) is unknown.
+`Type: AWS::...` entries. A template is evaluated on its own, or, when another template of the
+run nests it (a local `TemplateURL`), through that parent with the parameters it passes
+(nested.py). A value that comes from another stack (`Fn::ImportValue`) is unknown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..spans import Span
+from ..tree import Value
+from .intrinsics import Problem
 
 FORMAT = "cloudformation"
 
@@ -33,32 +36,32 @@ def sniff(path: Path, text: str) -> bool:
 
 def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     from . import hooks  # noqa: F401  (registers the table hooks)
+    from .nested import StackLoader, Template
     from .parser import parse_template
-    from .template import load_template
+    from .template import TemplateResult, load_template
 
     result = FrontendResult()
     overrides: dict[str, Any] = dict(ctx.options.get("cfn_parameters") or {})
-    for f in files:
+
+    def parse(f: SourceFile) -> Template | None:
         parsed = parse_template(f.text)
         if parsed.root is None:
             first = parsed.problems[0]
             extra = f" (and {len(parsed.problems) - 1} more)" if len(parsed.problems) > 1 else ""
             result.errors.append(parse_error(f.rel, first.span, first.message + extra))
-            continue
+            return None
         result.files_parsed += 1
         result.comments[f.rel] = parsed.comments
+        return Template(f.path, f.rel, parsed.root)
+
+    def evaluate(root: Value, rel: str, passed: dict[str, tuple[Any, str]] | None) -> TemplateResult:
         try:
-            loaded = load_template(parsed.root, f.rel, overrides)
+            return load_template(root, rel, overrides, passed)
         except RecursionError:
-            result.errors.append(parse_error(f.rel, Span.point(1), "template is nested too deeply to evaluate"))
-            continue
+            return TemplateResult(problems=[Problem(Span.point(1), "template is nested too deeply to evaluate")])
         except Exception as e:  # noqa: BLE001 - one template must never stop the run
-            result.errors.append(parse_error(f.rel, Span.point(1), f"template could not be evaluated: "
-                                                                    f"{type(e).__name__}: {e}"))
-            continue
-        if loaded.problems:
-            problem = loaded.problems[0]
-            extra = f" (and {len(loaded.problems) - 1} more)" if len(loaded.problems) > 1 else ""
-            result.errors.append(parse_error(f.rel, problem.span, problem.message + extra))
-        result.resources.extend(loaded.resources)
+            return TemplateResult(problems=[Problem(Span.point(1), f"template could not be evaluated: "
+                                                                   f"{type(e).__name__}: {e}")])
+
+    StackLoader(ctx, result, evaluate, parse, overrides).run(files)
     return result

@@ -251,3 +251,25 @@ def secure_transport(node: Node, res: NativeResource, ctx: Value) -> None:
         first, verdict = verdicts[0]
         node.attrs["secure_transport_enforced"] = Attr(
             False, verdict.span or first["span"], f"policy {first['policy']}")
+
+
+@hook("cfn_efs_secure_transport")
+def efs_secure_transport(node: Node, res: NativeResource, ctx: Value) -> None:
+    """An EFS file system's own FileSystemPolicy (TL120); no policy in the template: not judged."""
+    doc = ctx.get("FileSystemPolicy")
+    if doc is None:
+        return
+    verdict = judge(doc, "elasticfilesystem")
+    node.attrs["secure_transport_enforced"] = Attr(verdict.enforced, verdict.span or doc.anchor, doc.origin)
+
+
+# ---- private circuits ---------------------------------------------------------------------------
+
+
+@hook("cfn_dx_macsec")
+def dx_macsec(node: Node, res: NativeResource, ctx: Value) -> None:
+    """RequestMACSec true makes a circuit able to encrypt; whether it must is set outside
+    CloudFormation (the connection's encryption mode), so it is unknown here."""
+    link = node.get("link_encryption")
+    if link is not None and link.value != "none":
+        node.attrs["link_encryption"] = Attr(UNKNOWN, link.span, link.origin)

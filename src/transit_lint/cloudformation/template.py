@@ -55,9 +55,19 @@ class TemplateResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_template(root: Value, rel: str, overrides: dict[str, Any]) -> TemplateResult:
+def load_template(root: Value, rel: str, overrides: dict[str, Any],
+                  passed: dict[str, tuple[Any, str]] | None = None) -> TemplateResult:
+    """The template's resources. `overrides` are `--cfn-parameter` values (raw); `passed` are the
+    values a parent stack hands a nested template (name -> (raw value or UNKNOWN, origin)), which
+    replace the child's own defaults."""
     out = TemplateResult(problems=unsupported(root))
-    resolver = Resolver(root, overrides)
+    if passed:
+        resolver = Resolver(root, {k: raw for k, (raw, _) in passed.items()})
+        for name, (_, origin) in passed.items():
+            if name in resolver.parameters:
+                _set_origin(resolver.parameters[name], origin)
+    else:
+        resolver = Resolver(root, overrides)
     resources = root.get("Resources")
     if resources is None or not resources.is_map():
         return out
@@ -69,6 +79,16 @@ def load_template(root: Value, rel: str, overrides: dict[str, Any]) -> TemplateR
             out.resources.append(res)
     _attach_policies(out.resources)
     return out
+
+
+def _set_origin(v: Value, origin: str) -> None:
+    """Name the parent stack as the source of a passed value (list items too)."""
+    if v.origin is not None and v.origin.endswith("(SSM)"):
+        return  # an SSM parameter type reads the value at deploy time, whoever names it
+    v.origin = origin
+    if isinstance(v.data, list):
+        for x in v.data:
+            _set_origin(x, origin)
 
 
 def _resource(lid: str, entry: Value, resolver: Resolver, rel: str, globals_: dict[str, Value]
