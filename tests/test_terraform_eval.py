@@ -181,9 +181,10 @@ resource "aws_lb_listener" "l" {
     _write(tmp_path, files)
     res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
     g = build_graph(res.nodes)
-    (tg,) = g.neighbours("aws_lb_listener.l", "routes_to", "out", "connection")
+    by_id = {n.id: n for n in res.nodes}
+    (tg,) = g.neighbours(by_id["aws_lb_listener.l"], "routes_to", "out", "connection")
     assert tg.id == "aws_lb_target_group.app"
-    assert [n.id for n in g.neighbours("aws_lb_target_group.app", None, "in", None)] == ["aws_lb_listener.l"]
+    assert [n.id for n in g.neighbours(tg, None, "in", None)] == ["aws_lb_listener.l"]
     nxg = g.to_networkx()
     assert nxg.number_of_edges() == 1
     assert list(nxg.edges(data="type")) == [("aws_lb_listener.l", "aws_lb_target_group.app", "routes_to")]
@@ -211,7 +212,7 @@ Resources:
     res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path))
     g = build_graph(res.nodes)
     listener = next(n for n in res.nodes if n.native_type == "AWS::ElasticLoadBalancingV2::Listener")
-    assert [n.native_type for n in g.neighbours(listener.id, "routes_to", "out", None)] == [
+    assert [n.native_type for n in g.neighbours(listener, "routes_to", "out", None)] == [
         "AWS::ElasticLoadBalancingV2::TargetGroup"]
 
 
@@ -253,3 +254,26 @@ def test_a_front_end_crash_is_an_error_and_other_files_still_count(tmp_path: Pat
         assert [(f.rule_id, f.path) for f in res.findings] == [("TL101", "site.conf")]
     finally:
         mp.undo()
+
+
+def test_two_roots_calling_one_module_keep_their_own_nodes_and_edges(tmp_path: Path) -> None:
+    """Both roots are one shard (they call the same local module), and both declare the same
+    module call: the node ids clash, the nodes and their edges must not."""
+    from transit_lint.graph import build_graph
+
+    module = (
+        'variable "proto" {}\n'
+        'resource "aws_lb_target_group" "app" {\n  port     = 8080\n  protocol = var.proto\n}\n'
+        'resource "aws_lb_listener" "l" {\n  port     = 443\n  protocol = "HTTPS"\n'
+        '  default_action {\n    type             = "forward"\n'
+        '    target_group_arn = aws_lb_target_group.app.arn\n  }\n}\n')
+    files = {"modules/lb/main.tf": module}
+    for root, proto in (("a", "HTTP"), ("b", "HTTPS")):
+        files[f"{root}/main.tf"] = f'module "lb" {{\n  source = "../modules/lb"\n  proto  = "{proto}"\n}}\n'
+    _write(tmp_path, files)
+    res = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, profile="strict"))
+    g = build_graph(res.nodes)
+    listeners = [n for n in res.nodes if n.id == "module.lb.aws_lb_listener.l"]
+    assert len(listeners) == 2 and len(g.nodes) == len(res.nodes)
+    protocols = sorted(g.neighbours(lst, "routes_to", "out", None)[0].value("protocol") for lst in listeners)
+    assert protocols == ["HTTP", "HTTPS"]

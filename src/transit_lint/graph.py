@@ -47,25 +47,35 @@ EDGE_TYPES = {
 
 
 class Graph:
+    """Nodes are keyed by a key unique in the graph: a node id is unique only within one root
+    module or template, and a shard may hold two roots that instantiate the same module."""
+
     def __init__(self) -> None:
-        self.nodes: dict[str, Node] = {}
-        self.edges: set[tuple[str, str, str, str]] = set()  # (src, dst, type, attr)
+        self.nodes: dict[str, Node] = {}  # key -> node; the key is the node id unless it clashes
+        self.edges: set[tuple[str, str, str, str]] = set()  # (src key, dst key, type, attr)
+        self._key: dict[int, str] = {}  # id(node) -> key
         self._out: dict[str, list[tuple[str, str]]] = {}  # src -> [(dst, type)]
         self._in: dict[str, list[tuple[str, str]]] = {}
 
     def add_nodes(self, nodes: list[Node]) -> None:
         for n in nodes:
-            self.nodes[n.id] = n
+            key = n.id if n.id not in self.nodes else f"{n.id}#{len(self.nodes)}"
+            self.nodes[key] = n
+            self._key[id(n)] = key
 
-    def add_edge(self, src: str, dst: str, type_: str, attr: str) -> None:
-        if (src, dst, type_, attr) in self.edges:
+    def key(self, n: Node) -> str:
+        return self._key[id(n)]
+
+    def add_edge(self, src: Node, dst: Node, type_: str, attr: str) -> None:
+        s, d = self.key(src), self.key(dst)
+        if (s, d, type_, attr) in self.edges:
             return
-        self.edges.add((src, dst, type_, attr))
-        self._out.setdefault(src, []).append((dst, type_))
-        self._in.setdefault(dst, []).append((src, type_))
+        self.edges.add((s, d, type_, attr))
+        self._out.setdefault(s, []).append((d, type_))
+        self._in.setdefault(d, []).append((s, type_))
 
-    def neighbours(self, node_id: str, edge: str | None, direction: str, kind: str | None) -> list[Node]:
-        ends = (self._out if direction == "out" else self._in).get(node_id, [])
+    def neighbours(self, node: Node, edge: str | None, direction: str, kind: str | None) -> list[Node]:
+        ends = (self._out if direction == "out" else self._in).get(self.key(node), [])
         out = []
         for other, type_ in ends:
             if edge is not None and type_ != edge:
@@ -83,8 +93,8 @@ class Graph:
         import networkx as nx
 
         g = nx.MultiDiGraph()
-        for nid, n in sorted(self.nodes.items()):
-            g.add_node(nid, kind=n.kind, native_type=n.native_type, path=n.path, line=n.span.line)
+        for key, n in sorted(self.nodes.items()):
+            g.add_node(key, id=n.id, kind=n.kind, native_type=n.native_type, path=n.path, line=n.span.line)
         for src, dst, type_, attr in sorted(self.edges):
             g.add_edge(src, dst, key=f"{type_}:{attr}", type=type_, attr=attr)
         return g
@@ -105,10 +115,10 @@ def build_graph(nodes: list[Node]) -> Graph:
         # references a front end resolved itself (Kubernetes selectors, Ingress backends)
         for edge_type, address in n.resource.meta.get("refs", ()):
             for t in by_address.get((root, address), []):
-                if t.id != n.id:
-                    graph.add_edge(n.id, t.id, edge_type, "meta")
+                if t is not n:
+                    graph.add_edge(n, t, edge_type, "meta")
         for attr, ref in references(n.resource.body):
             for t in by_address.get((root, prefix + ref.address), []):
-                if t.id != n.id:
-                    graph.add_edge(n.id, t.id, EDGE_TYPES.get(attr, "refers"), attr)
+                if t is not n:
+                    graph.add_edge(n, t, EDGE_TYPES.get(attr, "refers"), attr)
     return graph

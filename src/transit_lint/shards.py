@@ -113,7 +113,9 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     # internal failures (TL001) are errors: they exit 2 like unreadable files
     internal = mapping_errors + [f for f in findings if f.rule_id == "TL001"]
     findings = [f for f in findings if f.rule_id != "TL001"]
-    links = sorted({(graph.nodes[a].path, a, graph.nodes[b].path, b, t) for a, b, t, _ in graph.edges})
+    nodes_by_key = graph.nodes
+    links = sorted({(nodes_by_key[a].path, nodes_by_key[a].id, nodes_by_key[b].path, nodes_by_key[b].id, t)
+                    for a, b, t, _ in graph.edges})
     return ShardOut(findings, res.errors + internal, res.files_parsed, res.comments, res.notes, nodes,
                     list(ev.unknown_sites), graph.edge_count(), links)
 

@@ -476,7 +476,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
         exposed = [ep for lb in balancers for ep in listeners.get(_key(lb, lb.address), [])
                    if _opens(rule, ep.value("port"))]
         for ep in exposed:
-            graph.add_edge(rule.id, ep.id, "exposes", "port")
+            graph.add_edge(rule, ep, "exposes", "port")
             # an internal load balancer stays internal whatever its group allows
             public = rule.value("source_scope") in ("internet", "public")
             if public and ep.value("exposure") not in ("public", "internal"):

@@ -98,7 +98,7 @@ class Evaluation:
         return Outcome(TRUE if ok else FALSE, name, detail, span)
 
     def related(self, spec: dict[str, Any], node: Node) -> Outcome:
-        others = self.graph.neighbours(node.id, spec.get("edge"), spec.get("direction", "out"), spec.get("kind"))
+        others = self.graph.neighbours(node, spec.get("edge"), spec.get("direction", "out"), spec.get("kind"))
         quant = spec.get("quantifier", "any")
         outs = [self.cond(spec["require"], o) for o in others]
         states = [o.state for o in outs]
