@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from . import yamlio
+
 CONFIG_FILES = (".transit-lint.yaml", ".transit-lint.yml")
 PYPROJECT_TABLE = "transit-lint"
 
@@ -134,7 +136,7 @@ def load_config(path: Path) -> Config:
             raise ConfigError(f"{path}: no [tool.{PYPROJECT_TABLE}] table")
     else:
         try:
-            raw = yaml.safe_load(path.read_text("utf-8"))
+            raw = yamlio.load(path.read_text("utf-8"))
         except OSError as e:
             raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
         except yaml.YAMLError as e:

@@ -10,14 +10,14 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from . import yamlio
 from .data import read_text
 
 
 @cache
 def _document() -> dict[str, Any]:
-    import yaml  # imported here so start-up does not pay for it
 
-    doc: dict[str, Any] = yaml.safe_load(read_text("standards.yaml"))
+    doc: dict[str, Any] = yamlio.load(read_text("standards.yaml"))
     return doc
 
 

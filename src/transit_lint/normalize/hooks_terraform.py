@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .. import tls
+from .. import tls, yamlio
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value, partial_text
@@ -742,6 +742,6 @@ def _json_or_yaml(text: str) -> Any:
     except ValueError:
         pass
     try:
-        return yaml.safe_load(text)
+        return yamlio.load(text)
     except yaml.YAMLError:
         return None

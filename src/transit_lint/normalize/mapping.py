@@ -26,8 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from .. import yamlio
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
 from ..tree import UNKNOWN, Value
@@ -66,7 +65,7 @@ def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
     for entry in sorted(base.iterdir(), key=lambda p: p.name):
         if not (entry.name.startswith(fmt) and entry.name.endswith(".yaml")):
             continue
-        data = yaml.load(entry.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yamlio.load(entry.read_text("utf-8"))
         aliases: dict[str, str] = data.pop("_aliases", {}) or {}
         for key, specs in data.items():
             # `Type#concern` adds nodes to a type another table maps (e.g. a Service's exposure)

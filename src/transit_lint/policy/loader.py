@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamlio
 from ..findings import Severity
 
 FAMILY_DIRS = {
@@ -91,7 +92,7 @@ class Catalog:
 
 
 def _yaml(text: str) -> Any:
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yamlio.load(text)
 
 
 def policy_root() -> Path:

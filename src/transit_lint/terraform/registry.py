@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
+from .. import yamlio
 from ..data import read_text
 from ..model import NativeResource
 from ..spans import Span
@@ -72,7 +71,7 @@ def parse_source(source: str) -> tuple[str, str] | None:
 
 @cache
 def table() -> dict[str, ModuleSpec]:
-    raw = yaml.safe_load(read_text("registry_modules.yaml")) or {}
+    raw = yamlio.load(read_text("registry_modules.yaml")) or {}
     out: dict[str, ModuleSpec] = {}
     for address, spec in raw.items():
         if address.startswith("_"):
