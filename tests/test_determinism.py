@@ -54,3 +54,54 @@ def test_module_calls_keep_caller_and_callee_in_one_shard(tmp_path: Path) -> Non
     groups = shards.shard_terraform([SourceFile((tmp_path / r).resolve(), r, "") for r in files])
     assert sorted(sorted(f.rel for f in g) for g in groups) == [["app/main.tf", "app/modules/lb/main.tf"],
                                                                ["other/main.tf"]]
+
+
+K8S_SUPPRESSED = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  annotations:
+    transit-lint.io/ignore: "TL101: internal-only ingress class"
+spec:
+  rules:
+    - host: example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+"""
+CFN_SUPPRESSED = """AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Http:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Metadata:
+      transit-lint:
+        ignore:
+          - id: TL101
+            reason: the load balancer is reached through a private link only
+    Properties:
+      Port: 80
+      Protocol: HTTP
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_suppressions_in_object_bodies_hold_in_worker_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """Kubernetes annotations and CloudFormation Metadata live in the syntax trees, which workers
+    do not ship back: the suppressions are applied where the trees are."""
+    for i in range(3):
+        (tmp_path / f"k{i}").mkdir()
+        (tmp_path / f"k{i}" / "ingress.yaml").write_text(K8S_SUPPRESSED)
+        (tmp_path / f"c{i}").mkdir()
+        (tmp_path / f"c{i}" / "lb.yaml").write_text(CFN_SUPPRESSED)
+    monkeypatch.setattr(shards, "PARALLEL_MIN_FILES", 2)
+    result = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=jobs))
+    tl101 = [f for f in result.findings if f.rule_id == "TL101"]
+    assert len(tl101) == 6 and all(f.suppressed for f in tl101)
+    assert [f for f in result.findings if f.rule_id == "TL002"] == []

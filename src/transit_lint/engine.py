@@ -13,7 +13,7 @@ from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
-from .shards import Link, lint_shards, make_shards
+from .shards import Link, RunScope, lint_shards, make_shards
 from .spans import Span
 
 
@@ -59,7 +59,6 @@ class RunResult:
 
 def run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
-    from .policy.suppress import apply as apply_suppressions
     from .posture import posture
 
     t0 = time.perf_counter()
@@ -110,10 +109,15 @@ def run(opts: RunOptions) -> RunResult:
             skipped.append((rel, "not an infrastructure file"))
 
     shards = make_shards({fmt: files for fmt, files in by_format.items() if frontend_module(fmt) is not None})
-    outs = lint_shards(shards, ctx, opts.profile, [p.id for p in policies], opts.jobs)
+    # files named one by one (pre-commit) are linted with their directory as context, but only
+    # their own findings are reported
+    only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
+        else None
+    scope = RunScope(opts.profile, tuple(p.id for p in policies),
+                     frozenset(only_files) if only_files is not None else None)
+    outs = lint_shards(shards, ctx, scope, opts.jobs)
 
     findings: list[Finding] = []
-    comments: dict[str, list[tuple[int, str]]] = {}
     notes: list[str] = []
     unknown_sites: list[tuple[str, str, str, Span]] = []
     edges = 0
@@ -122,7 +126,6 @@ def run(opts: RunOptions) -> RunResult:
         findings.extend(out.findings)
         errors.extend(out.errors)
         files_parsed += out.files_parsed
-        comments.update(out.comments)
         notes.extend(out.notes)
         nodes.extend(out.nodes)
         unknown_sites.extend(out.unknown_sites)
@@ -131,19 +134,11 @@ def run(opts: RunOptions) -> RunResult:
     notes = sorted(set(notes))
     unknown_sites.sort(key=lambda u: (u[1], u[3].line, u[0], u[2]))
 
-    # files named one by one (pre-commit) are linted with their directory as context, but only
-    # their own findings are reported
-    only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
-        else None
     if only_files:
         wanted = {display_path(p, base) for p in only_files}
         findings = [f for f in findings if f.path in wanted]
         errors = [e for e in errors if e.path in wanted]
 
-    findings = _dedupe(findings)
-    findings = apply_suppressions(
-        findings, nodes=nodes, comments=comments, catalog=catalog, enabled=policies, base=base, errors=errors,
-        only_files=only_files)
     findings.sort(key=lambda f: f.sort_key())
     errors.sort(key=lambda f: f.sort_key())
     result = RunResult(
@@ -201,16 +196,3 @@ def _from_cache(d: dict[str, object], t0: float) -> RunResult:
     fields_["skipped"] = [tuple(x) for x in fields_["skipped"]]  # type: ignore[attr-defined]
     return RunResult(**fields_, unknown_sites=sites, nodes=[], elapsed=time.perf_counter() - t0,  # type: ignore[arg-type]
                      cached=True)
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per (rule, place, message): a module instantiated twice with the same
-    arguments, or two nodes of one resource, must not report the same line twice."""
-    seen: set[tuple[str, str, int, int, str]] = set()
-    out = []
-    for f in findings:
-        key = (f.rule_id, f.path, f.span.line, f.span.column, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out

@@ -47,7 +47,6 @@ class ShardOut:
     findings: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
     files_parsed: int = 0
-    comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)
     unknown_sites: list[tuple[str, str, str, Span]] = field(default_factory=list)
@@ -84,16 +83,28 @@ def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
     return list(groups.values())
 
 
-def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: list[str]) -> ShardOut:
-    """Load, normalise, build the graph and evaluate the policies for one shard."""
+@dataclass(frozen=True)
+class RunScope:
+    """What every shard of a run is judged with."""
+
+    profile: str
+    policy_ids: tuple[str, ...]
+    only_files: frozenset[Path] | None = None  # files named one by one (pre-commit): TL002 only there
+
+
+def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
+    """Load, normalise, build the graph, evaluate the policies and apply the suppressions for one
+    shard. Suppressions are applied here, where the syntax trees still exist: CloudFormation
+    `Metadata` and Kubernetes annotations live in the bodies, which workers do not ship back."""
     from .graph import build_graph
     from .normalize import normalize_all
     from .normalize.hooks_network import link_exposures
     from .policy.evaluate import evaluate
     from .policy.loader import load_catalog
+    from .policy.suppress import apply as apply_suppressions
 
     catalog = load_catalog()
-    policies = [catalog.policies[i] for i in policy_ids]
+    policies = [catalog.policies[i] for i in scope.policy_ids]
     mod = frontend_module(shard.format)
     if mod is None:
         return ShardOut()
@@ -109,15 +120,32 @@ def lint_shard(shard: Shard, ctx: LoadContext, profile_name: str, policy_ids: li
     by_kind: dict[str, list[Node]] = {}
     for n in nodes:
         by_kind.setdefault(n.kind, []).append(n)
-    findings, ev = evaluate(policies, by_kind, catalog.profiles[profile_name], graph)
+    findings, ev = evaluate(policies, by_kind, catalog.profiles[scope.profile], graph)
     # internal failures (TL001) are errors: they exit 2 like unreadable files
     internal = mapping_errors + [f for f in findings if f.rule_id == "TL001"]
     findings = [f for f in findings if f.rule_id != "TL001"]
+    errors = res.errors + internal
+    findings = apply_suppressions(
+        _dedupe(findings), nodes=nodes, comments=res.comments, catalog=catalog, enabled=policies, base=ctx.base,
+        errors=errors, only_files=set(scope.only_files) if scope.only_files is not None else None)
     nodes_by_key = graph.nodes
     links = sorted({(nodes_by_key[a].path, nodes_by_key[a].id, nodes_by_key[b].path, nodes_by_key[b].id, t)
                     for a, b, t, _ in graph.edges})
-    return ShardOut(findings, res.errors + internal, res.files_parsed, res.comments, res.notes, nodes,
-                    list(ev.unknown_sites), graph.edge_count(), links)
+    return ShardOut(findings, errors, res.files_parsed, res.notes, nodes, list(ev.unknown_sites),
+                    graph.edge_count(), links)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, place, message): a module instantiated twice with the same
+    arguments, or two nodes of one resource, must not report the same line twice."""
+    seen: set[tuple[str, str, int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule_id, f.path, f.span.line, f.span.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _internal_error(f: SourceFile, e: Exception) -> Finding:
@@ -130,13 +158,14 @@ def _internal_error(f: SourceFile, e: Exception) -> Finding:
 
 
 def _light(n: Node) -> Node:
-    """The node without its syntax tree: what suppressions and the posture need."""
+    """The node without its syntax tree and front-end facts: what the posture and the transit
+    map need (suppressions were applied in the worker)."""
     r = n.resource
-    stub = None if r is None else replace(r, body=Value({}, r.body.span))
+    stub = None if r is None else replace(r, body=Value({}, r.body.span), meta={})
     return replace(n, resource=stub)
 
 
-def _worker(args: tuple[Shard, LoadContext, str, list[str]]) -> ShardOut:
+def _worker(args: tuple[Shard, LoadContext, RunScope]) -> ShardOut:
     out = lint_shard(*args)
     out.nodes = [_light(n) for n in out.nodes]
     return out
@@ -160,12 +189,11 @@ def make_shards(by_format: dict[str, list[SourceFile]]) -> list[Shard]:
     return shards
 
 
-def lint_shards(shards: list[Shard], ctx: LoadContext, profile_name: str, policy_ids: list[str],
-                jobs: int | None) -> list[ShardOut]:
+def lint_shards(shards: list[Shard], ctx: LoadContext, scope: RunScope, jobs: int | None) -> list[ShardOut]:
     files = sum(len(s.files) for s in shards)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or files < PARALLEL_MIN_FILES or len(shards) < 2:
-        return [lint_shard(s, ctx, profile_name, policy_ids) for s in shards]
+        return [lint_shard(s, ctx, scope) for s in shards]
     outs: list[ShardOut] = []
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -174,14 +202,14 @@ def lint_shards(shards: list[Shard], ctx: LoadContext, profile_name: str, policy
     # fewer, larger chunks: each task carries the shard's file list and returns its findings
     chunks = _chunk(sorted(shards, key=lambda s: -len(s.files)), workers * 4)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        for batch in pool.map(_run_batch, [(c, ctx, profile_name, policy_ids) for c in chunks]):
+        for batch in pool.map(_run_batch, [(c, ctx, scope) for c in chunks]):
             outs.extend(batch)
     return outs
 
 
-def _run_batch(args: tuple[list[Shard], LoadContext, str, list[str]]) -> list[ShardOut]:
-    shards, ctx, profile_name, policy_ids = args
-    return [_worker((s, ctx, profile_name, policy_ids)) for s in shards]
+def _run_batch(args: tuple[list[Shard], LoadContext, RunScope]) -> list[ShardOut]:
+    shards, ctx, scope = args
+    return [_worker((s, ctx, scope)) for s in shards]
 
 
 def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
@@ -199,5 +227,5 @@ def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
     return out
 
 
-__all__ = ["Link", "NativeResource", "Shard", "ShardOut", "lint_shard", "lint_shards", "make_shards",
+__all__ = ["Link", "NativeResource", "RunScope", "Shard", "ShardOut", "lint_shard", "lint_shards", "make_shards",
            "shard_terraform"]
