@@ -37,6 +37,10 @@ def test_json_identical_with_one_and_two_workers(tmp_path: Path, monkeypatch: py
         assert {f.path.rsplit(".", 2)[-2] for f in result.findings} >= {"cfn", "k8s", "nginx"}
         outs.append(render(result, catalog, deterministic=True) + mermaid.render(result, catalog))
     assert outs[0] == outs[1] == outs[2]
+    # the CLI's workers ship no nodes unless a map is drawn: the report must not change
+    lean = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=2, keep_nodes=False))
+    assert lean.nodes == []
+    assert render(lean, catalog, deterministic=True) == outs[0].split("flowchart LR")[0]
 
 
 def test_module_calls_keep_caller_and_callee_in_one_shard(tmp_path: Path) -> None:

@@ -212,6 +212,7 @@ def lint(a: argparse.Namespace) -> int:
     opts = RunOptions(paths=scan, profile=settings.profile, select=settings.select, ignore=settings.ignore,
                       var_files=var_files, max_file_size=max_file_size, options=options,
                       cache=not no_cache and not any(r.format in MAP_FORMATS for r in reports),
+                      keep_nodes=any(r.format in MAP_FORMATS for r in reports),
                       jobs=a.jobs)
 
     stdin_text: str | None = None

@@ -30,6 +30,7 @@ class RunOptions:
     cache: bool = False  # the CLI turns it on (--no-cache turns it off); library calls opt in
     jobs: int | None = None  # worker processes for large Terraform trees; None = one per core
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
+    keep_nodes: bool = True  # RunResult.nodes from worker processes too (the transit map needs them)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class RunResult:
 
 def run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
-    from .posture import posture
+    from .posture import PostureCounts, summarize
 
     t0 = time.perf_counter()
     opts.options.setdefault("var_files", [str(Path(v).resolve()) for v in opts.var_files])
@@ -114,7 +115,7 @@ def run(opts: RunOptions) -> RunResult:
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
-                     frozenset(only_files) if only_files is not None else None)
+                     frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
     outs = lint_shards(shards, ctx, scope, opts.jobs)
 
     findings: list[Finding] = []
@@ -122,6 +123,7 @@ def run(opts: RunOptions) -> RunResult:
     unknown_sites: list[tuple[str, str, str, Span]] = []
     edges = 0
     links: list[Link] = []
+    counts = PostureCounts()
     for out in outs:
         findings.extend(out.findings)
         errors.extend(out.errors)
@@ -131,6 +133,7 @@ def run(opts: RunOptions) -> RunResult:
         unknown_sites.extend(out.unknown_sites)
         edges += out.edges
         links.extend(out.links)
+        counts.add(out.posture)
     notes = sorted(set(notes))
     unknown_sites.sort(key=lambda u: (u[1], u[3].line, u[0], u[2]))
 
@@ -154,9 +157,9 @@ def run(opts: RunOptions) -> RunResult:
         elapsed=time.perf_counter() - t0,
         profile=profile.name,
         policies=[p.id for p in policies],
-        posture=posture(nodes),
+        posture=summarize(counts),
         notes=notes,
-        resource_count=len(nodes),
+        resource_count=counts.nodes,
         links=sorted(links),
     )
     if cache is not None and key is not None:
