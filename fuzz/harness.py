@@ -23,6 +23,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "cloudformation": ("template.cfn.yaml", "**/*.cfn.yaml"),
     "kubernetes": ("manifest.k8s.yaml", "**/*.k8s.yaml"),
     "nginx": ("nginx.conf", "**/*.nginx.conf"),
+    "terraform-plan": ("plan.json", "**/*-plan.json"),
 }
 
 TOKENS = [
