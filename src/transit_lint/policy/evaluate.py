@@ -41,6 +41,8 @@ class Evaluation:
         self.graph = graph
         self.unknown_count = 0
         self.unknown_sites: list[tuple[str, str, str, Span]] = []  # (policy, path, resource, span)
+        # leaf conditions by identity; the policies (and so their dicts) live as long as the run
+        self._leaves: dict[int, tuple[str, str, Any]] = {}
 
     def param(self, arg: Any) -> Any:
         if isinstance(arg, dict) and set(arg) == {"param"}:
@@ -75,11 +77,18 @@ class Evaluation:
             return self.related(c["related"], node)
         return self.leaf(c, node)
 
+    def _compiled(self, c: dict[str, Any]) -> tuple[str, str, Any]:
+        """(attribute, operator, argument with profile parameters resolved), once per leaf: the
+        same leaf is judged on every node of its kinds."""
+        hit = self._leaves.get(id(c))
+        if hit is None:
+            (op_name, raw_arg), = ((k, v) for k, v in c.items() if k != "attr")
+            hit = self._leaves[id(c)] = (c["attr"], op_name, self.param(raw_arg))
+        return hit
+
     def leaf(self, c: dict[str, Any], node: Node) -> Outcome:
-        name = c["attr"]
-        (op_name, raw_arg), = ((k, v) for k, v in c.items() if k != "attr")
-        arg = self.param(raw_arg)
-        attr = node.get(name)
+        name, op_name, arg = self._compiled(c)
+        attr = node.attrs.get(name)
         if op_name == "exists":
             present = attr is not None and attr.value is not None
             ok = present == bool(arg)
