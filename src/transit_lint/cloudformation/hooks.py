@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import tls
 from ..model import Attr, NativeResource, Node
+from ..normalize.hooks_terraform import session_document_encryption
 from ..normalize.mapping import hook
 from ..normalize.paths import resolve
 from ..normalize.secure_transport import judge
@@ -273,3 +274,11 @@ def dx_macsec(node: Node, res: NativeResource, ctx: Value) -> None:
     link = node.get("link_encryption")
     if link is not None and link.value != "none":
         node.attrs["link_encryption"] = Attr(UNKNOWN, link.span, link.origin)
+
+
+@hook("cfn_ssm_session_document")
+def ssm_session_document(node: Node, res: NativeResource, ctx: Value) -> None:
+    """`end_to_end_encryption` of a Session document's `Content` (TL112), judged as Terraform's."""
+    content = ctx.get("Content")
+    if content is not None:
+        session_document_encryption(node, res, content)

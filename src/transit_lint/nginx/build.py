@@ -48,7 +48,7 @@ PASS_DIRECTIVES = {
     "memcached_pass": ("", "memcached"),
 }
 UPSTREAM_TLS = ("ssl_verify", "ssl_trusted_certificate", "ssl_protocols", "ssl_ciphers", "ssl_certificate",
-                "ssl_server_name", "ssl_name", "ssl", "ssl_key_log")
+                "ssl_certificate_key", "ssl_server_name", "ssl_name", "ssl", "ssl_key_log")
 REWRITE_PHASE = ("return", "rewrite", "if", "deny")
 
 

@@ -479,9 +479,21 @@ def nginx_upstream_tls(node: Node, res: NativeResource, ctx: Value) -> None:
             suites, _ = _expand(str(ciphers.data))
             if suites:
                 node.attrs["tls.ciphers"] = Attr(suites, ciphers.anchor, ciphers.origin, [ciphers.anchor] * len(suites))
-    cert = ctx.get("ssl_certificate")
-    if cert is not None:
-        node.attrs["client_cert"] = Attr(cert.data is not UNKNOWN or UNKNOWN, cert.anchor)
+    _upstream_client_cert(node, ctx, prefix)
+
+
+def _upstream_client_cert(node: Node, ctx: Value, prefix: str) -> None:
+    """`client_cert` of a TLS hop (TL303): nginx presents a client certificate only with both
+    `<prefix>ssl_certificate` and `<prefix>ssl_certificate_key`; either from an unfollowed
+    include (or holding variables) is UNKNOWN."""
+    cert, key = ctx.get("ssl_certificate"), ctx.get("ssl_certificate_key")
+    if cert is None:
+        node.attrs["client_cert"] = Attr(False, None, f"{prefix}ssl_certificate is not set")
+    elif cert.data is UNKNOWN or (key is not None and key.data is UNKNOWN):
+        node.attrs["client_cert"] = Attr(UNKNOWN, cert.anchor)
+    else:
+        node.attrs["client_cert"] = Attr(key is not None, cert.anchor,
+                                         None if key is not None else f"{prefix}ssl_certificate_key is not set")
 
 
 def network_of(host: str) -> str:

@@ -694,6 +694,21 @@ def gcp_http_proxy_redirect(node: Node, res: NativeResource, ctx: Value) -> None
     node.attrs["redirect_to_https"] = Attr(UNKNOWN if t is None else t, um.anchor, flag[0].origin)
 
 
+# ---- mutual TLS by trust store ------------------------------------------------------------------
+
+
+@hook("client_auth_from_truststore")
+def client_auth_from_truststore(node: Node, res: NativeResource, ctx: Value) -> None:
+    """API Gateway custom domains (REST and HTTP, Terraform and CloudFormation): naming a
+    truststore (`mutual_tls_authentication.truststore_uri`) is what turns mutual TLS on, and
+    AWS then refuses clients without a certificate from it; no truststore, no client
+    authentication. The table maps `mtls_truststore` with `present: true`."""
+    store = node.attrs.pop("mtls_truststore", None)
+    if store is None:
+        return
+    node.attrs["tls.client_auth"] = Attr("required" if store.value is True else "none", store.span)
+
+
 # ---- SSM Session Manager preferences ------------------------------------------------------------
 
 # session types whose data streams the preferences' kmsKeyId encrypts (Port and the command types
@@ -703,20 +718,26 @@ _SSM_STREAM_TYPES = ("standard_stream", "")
 
 @hook("ssm_session_document")
 def ssm_session_document(node: Node, res: NativeResource, ctx: Value) -> None:
-    """`end_to_end_encryption` of a Session document: its JSON or YAML `content` names a KMS key
-    (`inputs.kmsKeyId`), so stream data is encrypted between the client and the agent inside the
-    TLS channel. A template whose kmsKeyId is an interpolation is UNKNOWN; one whose other parts
-    are interpolated is still read from its known text (placeholders stand in for the rest)."""
+    """`end_to_end_encryption` of a Terraform Session document (`content`)."""
     content = ctx.get("content")
-    if content is None:
-        return
+    if content is not None:
+        session_document_encryption(node, res, content)
+
+
+def session_document_encryption(node: Node, res: NativeResource, content: Value) -> None:
+    """`end_to_end_encryption` of a Session document, whatever the format: its JSON or YAML
+    content (a string, or an object as jsonencode({...}) or a CloudFormation Json property
+    gives it) names a KMS key (`inputs.kmsKeyId`), so stream data is encrypted between the
+    client and the agent inside the TLS channel. A template whose kmsKeyId is an interpolation
+    is UNKNOWN; one whose other parts are interpolated is still read from its known text
+    (placeholders stand in for the rest)."""
     text = content.data
     if text is UNKNOWN:
         pt = partial_text(content, res.meta)
         text = pt.text if pt is not None else UNKNOWN
     doc = _json_or_yaml(text) if isinstance(text, str) else None
     if isinstance(content.data, dict):
-        doc = _plain(content)  # jsonencode({...}) arrives as an object
+        doc = _plain(content)
     if not isinstance(doc, dict):
         _set(node, "end_to_end_encryption", UNKNOWN, content.anchor, content.origin)
         return
