@@ -48,8 +48,12 @@ def istio_client_tls(node: Node, res: NativeResource, ctx: Value) -> None:
     node.attrs["host"] = Attr(host, None)
     node.attrs["network"] = Attr(_network(host), None)
     mode_v = ctx.get("mode")
-    mode = (text(mode_v) or "DISABLE").upper()
     where = mode_v.anchor if mode_v is not None else ctx.anchor
+    if mode_v is not None and text(mode_v) is None:  # present but not known (a template value)
+        for name in ("plaintext", "tls_mode", "client_cert"):
+            node.attrs[name] = Attr(UNKNOWN, where)
+        return
+    mode = (text(mode_v) or "DISABLE").upper()  # ClientTLSSettings' default mode is DISABLE
     if mode == "DISABLE":
         node.attrs["protocol"] = Attr("TCP", where)
         node.attrs["plaintext"] = Attr(True, where)
