@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,27 @@ class RunResult:
 
 
 def run(opts: RunOptions) -> RunResult:
+    with _fewer_collections():
+        return _run(opts)
+
+
+# A run allocates millions of small objects that live until its end (syntax trees, values,
+# nodes); the default gen-0 threshold (700) makes the cyclic collector walk them again and
+# again: ~10% of a run. Reference counting still frees everything acyclic at once.
+_GEN0_THRESHOLD = 100_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _GEN0_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
     from .posture import PostureCounts, summarize
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Node
-from .tree import references
+from .tree import ReferenceMemo
 
 # attribute that holds the reference -> typed edge (DESIGN.md §3)
 EDGE_TYPES = {
@@ -105,6 +105,7 @@ def build_graph(nodes: list[Node]) -> Graph:
     graph.add_nodes(nodes)
     # addresses are unique within one root module (its directory), prefixed inside child modules
     by_address: dict[tuple[str, str], list[Node]] = {}
+    references = ReferenceMemo()  # the nodes of one resource share its body
     for n in nodes:
         if n.resource is not None:
             by_address.setdefault((n.resource.meta.get("root", ""), n.resource.address), []).append(n)

@@ -29,8 +29,12 @@ _AWS_TYPE = re.compile(r"""(?<!\\)["']?Type["']?\s*:\s*["']?AWS::""")
 
 def sniff(path: Path, text: str) -> bool:
     """Cheap text checks only (no parsing): the format marker, or AWS resources."""
-    if _YAML_VERSION.search(text) or _JSON_VERSION.search(text):
+    # the substring tests only skip searches that cannot match (the regexes scan every position;
+    # every candidate file of the run, Kubernetes manifests too, is sniffed in the main process)
+    if "AWSTemplateFormatVersion" in text and (_YAML_VERSION.search(text) or _JSON_VERSION.search(text)):
         return True
+    if "Resources" not in text or "AWS::" not in text:
+        return False
     return bool((_YAML_RESOURCES.search(text) or _JSON_RESOURCES.search(text)) and _AWS_TYPE.search(text))
 
 

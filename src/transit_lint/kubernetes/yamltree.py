@@ -31,6 +31,20 @@ MAX_NODES = 1_000_000  # values in one document after alias expansion
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_IMPLICIT_TAGS: dict[str, str] = {}
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML's resolver gives a plain scalar: a pure function of its text (the same
+    keys and words recur across files), so remembered (bounded)."""
+    tag = _IMPLICIT_TAGS.get(text)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        if len(_IMPLICIT_TAGS) < 50_000 and len(text) <= 200:
+            _IMPLICIT_TAGS[text] = tag
+    return tag
+
+
 _CONVERTED_TAGS = {
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
 }
@@ -189,20 +203,28 @@ class _Builder:
         scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
         opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
         closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-        for ev in yaml.parse(self.chunk, Loader=_Loader):
-            kind = type(ev)
-            if kind is scalar:
-                self._scalar(ev)
-            elif kind in opens:
-                self._open(ev)
-            elif kind in closes:
-                self._close(ev)
-            elif kind is alias:
-                self._alias(ev)
-            elif kind is yaml.DocumentStartEvent:
-                self.anchors.clear()
-                self.nodes = 0
-                self.templated = False
+        # the events straight from the parser (yaml.parse wraps them in a generator: ~1 us each)
+        loader = _Loader(self.chunk)
+        try:
+            next_event = loader.get_event
+            ev = next_event()
+            while ev is not None:
+                kind = type(ev)
+                if kind is scalar:
+                    self._scalar(ev)
+                elif kind in opens:
+                    self._open(ev)
+                elif kind in closes:
+                    self._close(ev)
+                elif kind is alias:
+                    self._alias(ev)
+                elif kind is yaml.DocumentStartEvent:
+                    self.anchors.clear()
+                    self.nodes = 0
+                    self.templated = False
+                ev = next_event()
+        finally:
+            loader.dispose()
         return self.docs
 
     def _open(self, ev: Any) -> None:
@@ -244,7 +266,7 @@ class _Builder:
     def _convert(self, ev: Any) -> Any:
         text: str = ev.value
         if ev.style == "" and ev.implicit[0]:
-            tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+            tag = _implicit_tag(text)
         elif ev.tag in (None, "!"):
             tag = "tag:yaml.org,2002:str"
         else:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ports
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
-from ..tree import UNKNOWN, Value, references
+from ..tree import UNKNOWN, ReferenceMemo, Value
 from .mapping import hook
 from .paths import resolve
 
@@ -451,6 +451,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
     `resources` are all native resources of the run: the load balancers are not nodes, and a
     group that also protects anything other than load balancers keeps its findings."""
     by_address = {_key(r, r.address): r for r in resources}
+    references = ReferenceMemo()  # each body is read up to three times below
     users: dict[tuple[str, str], list[NativeResource]] = {}
     for r in by_address.values():
         for attr, ref in references(r.body):
@@ -470,7 +471,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
             continue
         if rule.value("direction") != "ingress" or rule.value("action") != "allow":
             continue
-        group = _rule_group(rule.resource)
+        group = _rule_group(rule.resource, references)
         using = users.get(group, [])
         balancers = [u for u in using if u.type in LB_TYPES]
         exposed = [ep for lb in balancers for ep in listeners.get(_key(lb, lb.address), [])
@@ -510,7 +511,7 @@ def _opens(rule: Node, port: Any) -> bool:
     return isinstance(port, int) and isinstance(ranges, list) and any(lo <= port <= hi for lo, hi in ranges)
 
 
-def _rule_group(res: NativeResource) -> tuple[str, str]:
+def _rule_group(res: NativeResource, references: ReferenceMemo) -> tuple[str, str]:
     """The security group a rule belongs to: its own resource for inline rules, else the one
     its `security_group_id` / `GroupId` names."""
     for attr, ref in references(res.body):

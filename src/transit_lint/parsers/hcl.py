@@ -280,17 +280,19 @@ class _Builder:
 
     def _expr(self, node: Any) -> Expr:
         t = node.type
-        span = _span(node)
+        # the span is taken only where an expression is made: wrapper nodes (expression,
+        # literal_value, template_expr, ...) hand over to their child
         if t == "expression":
             kids = [c for c in node.named_children if c.type != "comment"]
             if not kids:
-                return Opaque(_text(node), span)
+                return Opaque(_text(node), _span(node))
             if kids[0].type == "variable_expr" or len(kids) > 1:
                 return self.traversal(node, kids)
             return self.expr(kids[0])
         if t == "literal_value":
             return self.expr(node.named_children[0])
         if t == "numeric_lit":
+            span = _span(node)
             text = _text(node)
             try:
                 return Lit(int(text), span)
@@ -300,12 +302,12 @@ class _Builder:
                 except ValueError:
                     return Opaque(text, span)
         if t == "bool_lit":
-            return Lit(_text(node) == "true", span)
+            return Lit(_text(node) == "true", _span(node))
         if t == "null_lit":
-            return Lit(None, span)
+            return Lit(None, _span(node))
         if t == "string_lit":
             return Lit(
-                _unescape("".join(_text(c) for c in node.named_children if c.type == "template_literal")), span
+                _unescape("".join(_text(c) for c in node.named_children if c.type == "template_literal")), _span(node)
             )
         if t == "template_expr":
             return self.expr(node.named_children[0])
@@ -314,8 +316,10 @@ class _Builder:
         if t == "collection_value":
             return self.expr(node.named_children[0])
         if t == "tuple":
+            span = _span(node)
             return TupleExpr([self.expr(c) for c in node.named_children if c.type == "expression"], span)
         if t == "object":
+            span = _span(node)
             items: list[tuple[Expr, Expr, Span]] = []
             for el in node.named_children:
                 if el.type == "object_elem":
@@ -324,6 +328,7 @@ class _Builder:
                         items.append((self.object_key(parts[0]), self.expr(parts[1]), _span(el)))
             return ObjectExpr(items, span)
         if t == "function_call":
+            span = _span(node)
             name = _text(node.named_children[0])
             args: list[Expr] = []
             expand = False
@@ -333,6 +338,7 @@ class _Builder:
                 expand = any(c.type == "expand_ellipsis" for c in fa.children)
             return Call(name, args, span, expand)
         if t == "conditional":
+            span = _span(node)
             parts = [c for c in node.named_children if c.type == "expression"]
             if len(parts) == 3:
                 return Cond(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), span)
@@ -340,20 +346,23 @@ class _Builder:
         if t == "operation":
             return self.expr(node.named_children[0])
         if t == "binary_operation":
+            span = _span(node)
             kids = node.children
             if len(kids) == 3:
                 return BinOp(_text(kids[1]), self.expr(kids[0]), self.expr(kids[2]), span)
             return Opaque(_text(node), span)
         if t == "unary_operation":
+            span = _span(node)
             kids = node.children
             if len(kids) == 2:
                 return UnOp(_text(kids[0]), self.expr(kids[1]), span)
             return Opaque(_text(node), span)
         if t == "variable_expr":
-            return Traversal(_text(node), [], span, _text(node))
+            text = _text(node)
+            return Traversal(text, [], _span(node), text)
         if t == "ERROR":
             self.note_errors(node)
-        return Opaque(_text(node), span)
+        return Opaque(_text(node), _span(node))
 
     def object_key(self, node: Any) -> Expr:
         # a bare identifier key (`a = 1`) is a string, not a variable reference

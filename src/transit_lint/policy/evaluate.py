@@ -12,6 +12,7 @@ or at the node's header when that value is absent.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,10 @@ from .loader import Policy, Profile
 from .operators import OPERATORS, UnknownValue
 
 TRUE, FALSE, UNK = "true", "false", "unknown"
+_FLIP = {TRUE: FALSE, FALSE: TRUE, UNK: UNK}
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     state: str
     attr: str | None = None  # the leaf attribute that decided a FALSE
@@ -54,6 +56,44 @@ class Evaluation:
 
     # ---- conditions ----
     def cond(self, c: Any, node: Node) -> Outcome:
+        return self._check(c)(node, self)
+
+    def _check(self, c: Any) -> Check:
+        """Condition `c` compiled once per profile: the same conditions are judged on every node
+        of their kinds, in every shard (the entry keeps `c` alive, so its id stays its own)."""
+        hit = _CHECKS.get((id(c), id(self.profile)))
+        if hit is None or hit[0] is not c or hit[1] is not self.profile:
+            if len(_CHECKS) > 20_000:  # catalogs loaded again and again (tests): start afresh
+                _CHECKS.clear()
+            hit = _CHECKS[(id(c), id(self.profile))] = (c, self.profile, self._compile(c))
+        return hit[2]
+
+    def _compile(self, c: Any) -> Check:
+        """A closure that judges condition `c` exactly as `interpret` does (same outcomes, same
+        exceptions at the same moments); shapes it does not expect are left to `interpret`."""
+        if not isinstance(c, dict):
+            return lambda node, ev: ev.interpret(c, node)
+        if "all" in c:
+            if not isinstance(c["all"], list):
+                return lambda node, ev: ev.interpret(c, node)
+            return _all([self._check(x) for x in c["all"]])
+        if "any" in c:
+            if not isinstance(c["any"], list):
+                return lambda node, ev: ev.interpret(c, node)
+            return _any([self._check(x) for x in c["any"]])
+        if "not" in c:
+            return _not(self._check(c["not"]))
+        if "related" in c:
+            spec = c["related"]
+            return lambda node, ev: ev.related(spec, node)
+        try:
+            name, op_name, arg = self._compiled(c)
+        except Exception:  # noqa: BLE001 - a broken leaf fails on every node, as interpreted
+            return lambda node, ev: ev.leaf(c, node)
+        return _exists(name, bool(arg)) if op_name == "exists" else _compare(name, op_name, arg)
+
+    def interpret(self, c: Any, node: Node) -> Outcome:
+        """The reference semantics of a condition, walked node by node."""
         if "all" in c:
             outs = [self.cond(x, node) for x in c["all"]]
             false = [o for o in outs if o.state == FALSE]
@@ -170,6 +210,70 @@ class Evaluation:
             attribute=attr_name,
             notes=notes,
         )
+
+
+Check = Callable[[Node, Evaluation], Outcome]
+# compiled conditions by (id(condition), id(profile)); see Evaluation._check
+_CHECKS: dict[tuple[int, int], tuple[Any, Profile, Check]] = {}
+
+
+def _all(parts: list[Check]) -> Check:
+    def check(node: Node, ev: Evaluation) -> Outcome:
+        outs = [p(node, ev) for p in parts]  # every part, as interpreted: no short cut
+        for o in outs:
+            if o.state == FALSE:
+                return o
+        return Outcome(UNK) if any(o.state == UNK for o in outs) else Outcome(TRUE)
+    return check
+
+
+def _any(parts: list[Check]) -> Check:
+    def check(node: Node, ev: Evaluation) -> Outcome:
+        outs = [p(node, ev) for p in parts]
+        if any(o.state == TRUE for o in outs):
+            return Outcome(TRUE)
+        if any(o.state == UNK for o in outs):
+            return Outcome(UNK)
+        # point at the first alternative whose value exists; else the first
+        for o in outs:
+            if o.span is not None:
+                return o
+        return outs[0]
+    return check
+
+
+def _not(part: Check) -> Check:
+    def check(node: Node, ev: Evaluation) -> Outcome:
+        o = part(node, ev)
+        return Outcome(_FLIP[o.state], o.attr, o.detail, o.span)
+    return check
+
+
+def _exists(name: str, wanted: bool) -> Check:
+    def check(node: Node, ev: Evaluation) -> Outcome:
+        attr = node.attrs.get(name)
+        present = attr is not None and attr.value is not None
+        return Outcome(TRUE if present == wanted else FALSE, name, "", attr.span if attr else None)
+    return check
+
+
+def _compare(name: str, op_name: str, arg: Any) -> Check:
+    def check(node: Node, ev: Evaluation) -> Outcome:
+        attr = node.attrs.get(name)
+        if attr is None or attr.value is None:
+            return Outcome(FALSE, name)
+        value = attr.value
+        if value is UNKNOWN:
+            return Outcome(UNK, name, "", attr.span)
+        try:
+            ok, detail, bad_index = OPERATORS[op_name](value, arg)
+        except UnknownValue:
+            return Outcome(UNK, name, "", attr.span)
+        span = attr.span
+        if bad_index is not None and attr.item_spans and bad_index < len(attr.item_spans):
+            span = attr.item_spans[bad_index]
+        return Outcome(TRUE if ok else FALSE, name, detail, span)
+    return check
 
 
 _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.]*)(?:\|(\w+))?\}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..discover import display_path, read_text, readable_inside
@@ -12,6 +13,17 @@ from ..parsers.hcl import HclFile, parse_hcl
 from ..spans import Span
 from .module import ModuleLoader, ParsedFile, load_tfvars_json, local_module_dir
 
+_MAPPED: tuple[object, Callable[[str], bool]] | None = None
+
+
+def _mapped_types() -> Callable[[str], bool]:
+    """Membership in the mapped resource types, built once per table (not once per shard)."""
+    global _MAPPED
+    table = load_table("terraform")
+    if _MAPPED is None or _MAPPED[0] is not table:
+        _MAPPED = (table, frozenset(table).__contains__)
+    return _MAPPED[1]
+
 
 class TerraformFrontend:
     def __init__(self, base: Path, roots: tuple[Path, ...], max_bytes: int) -> None:
@@ -19,7 +31,7 @@ class TerraformFrontend:
         self.roots = roots
         self.max_bytes = max_bytes
         # resource types no table maps are parsed shallow (header and span only)
-        self.wanted = frozenset(load_table("terraform")).__contains__
+        self.wanted = _mapped_types()
         self.cache: dict[Path, list[ParsedFile]] = {}
         self.result = FrontendResult()
         self._reported: set[Path] = set()
