@@ -127,24 +127,10 @@ class Evaluation:
         return hit
 
     def leaf(self, c: dict[str, Any], node: Node) -> Outcome:
+        """The interpreter's leaf (shapes the compiler leaves alone): the compiled leaf's logic."""
         name, op_name, arg = self._compiled(c)
-        attr = node.attrs.get(name)
-        if op_name == "exists":
-            present = attr is not None and attr.value is not None
-            ok = present == bool(arg)
-            return Outcome(TRUE if ok else FALSE, name, "", attr.span if attr else None)
-        if attr is None or attr.value is None:
-            return Outcome(FALSE, name)
-        if attr.value is UNKNOWN:
-            return Outcome(UNK, name, "", attr.span)
-        try:
-            ok, detail, bad_index = OPERATORS[op_name](attr.value, arg)
-        except UnknownValue:
-            return Outcome(UNK, name, "", attr.span)
-        span = attr.span
-        if bad_index is not None and attr.item_spans and bad_index < len(attr.item_spans):
-            span = attr.item_spans[bad_index]
-        return Outcome(TRUE if ok else FALSE, name, detail, span)
+        check = _exists(name, bool(arg)) if op_name == "exists" else _compare(name, op_name, arg)
+        return check(node, self)
 
     def related(self, spec: dict[str, Any], node: Node) -> Outcome:
         others = self.graph.neighbours(node, spec.get("edge"), spec.get("direction", "out"), spec.get("kind"))
