@@ -234,6 +234,9 @@ def ingress_backend(node: Node, res: NativeResource, ctx: Value) -> None:
             node.attrs["tls_mode"] = Attr("encrypted-unverified", where.anchor)
             node.attrs["tls_reason"] = Attr("ingress-nginx does not verify backend certificates unless "
                                             "proxy-ssl-verify is \"on\" (default \"off\")", None)
+        # the Secret holds the client certificate and key nginx presents to the backend (and its CA)
+        secret = _ann(obj, _NGINX + "proxy-ssl-secret")
+        node.attrs["client_cert"] = Attr(secret is not None, (secret if secret is not None else proto_v).anchor)
         ssl_protocols = _ann(obj, _NGINX + "proxy-ssl-protocols")
         if ssl_protocols is not None:
             min_version(node, ssl_protocols)
