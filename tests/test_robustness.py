@@ -152,3 +152,40 @@ def test_cache_is_the_only_thing_written_and_is_gitignored(tmp_path: Path) -> No
         entry.write_text(json.dumps(doc))
     third = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert [f["rule_id"] for f in json.loads(third.stdout)["findings"]] == ["TL101"]
+
+
+def test_cached_result_is_dropped_when_a_context_file_changes(tmp_path: Path) -> None:
+    """The run key hashes the files discovery found; a module under an excluded folder and a
+    --var-file outside the tree are read as context, so a change there must not be answered from
+    the cache."""
+    from transit_lint.engine import RunOptions, RunResult, run
+
+    infra, outside = tmp_path / "infra", tmp_path / "outside"
+    (infra / "modules" / "lb").mkdir(parents=True)
+    outside.mkdir()
+    (infra / "main.tf").write_text('module "lb" {\n  source = "./modules/lb"\n}\n'
+                                   'variable "proto" {}\nresource "aws_lb_listener" "edge" {\n'
+                                   '  port       = 443\n  protocol   = var.proto\n'
+                                   '  ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"\n}\n')
+    (infra / "modules" / "lb" / "main.tf").write_text(BAD_LISTENER)
+    var_file = outside / "prod.tfvars"
+    var_file.write_text('proto = "HTTPS"\n')
+
+    def lint() -> RunResult:
+        return run(RunOptions(paths=[str(infra)], base=infra, excludes=["modules"], cache=True,
+                              var_files=[str(var_file)]))
+
+    def ids(r: RunResult) -> list[str]:
+        return sorted(f"{f.rule_id} {f.resource.id if f.resource else ''}" for f in r.findings)
+
+    first = lint()
+    assert ids(first) == ["TL101 module.lb.aws_lb_listener.l"], ids(first)
+    assert lint().cached
+    (infra / "modules" / "lb" / "main.tf").write_text(BAD_LISTENER.replace('80', '443').replace(
+        '"HTTP"', '"HTTPS"\n  ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"'))
+    after_module = lint()
+    assert not after_module.cached and ids(after_module) == []
+    var_file.write_text('proto = "HTTP"\n')
+    after_var_file = lint()
+    assert not after_var_file.cached
+    assert ids(after_var_file) == ["TL101 aws_lb_listener.edge", "TL601 aws_lb_listener.edge"]

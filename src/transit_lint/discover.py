@@ -8,6 +8,8 @@ ambiguous (a `.yaml` may be CloudFormation, Kubernetes or neither).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +129,26 @@ class FileText:
     fatal: bool = False  # nothing could be read
 
 
+# Every file a front end reads goes through read_text; a run records them (`recording_reads`) so
+# that its cached result is trusted only while the files read as context are unchanged too
+# (a local module under an excluded folder, a --var-file outside the tree, a nested template).
+_READ_LOGS: list[set[str]] = []
+
+
+@contextmanager
+def recording_reads() -> Iterator[set[str]]:
+    """The real paths of the files read inside the block (this process only)."""
+    log: set[str] = set()
+    _READ_LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _READ_LOGS.pop()
+
+
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
+    if _READ_LOGS:
+        _READ_LOGS[-1].add(os.path.realpath(path))
     try:
         size = path.stat().st_size
         if size > max_bytes:

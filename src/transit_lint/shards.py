@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .discover import recording_reads
 from .findings import Finding
 from .frontends import LoadContext, SourceFile
 from .frontends import module as frontend_module
@@ -55,6 +56,7 @@ class ShardOut:
     edges: int = 0
     links: list[Link] = field(default_factory=list)
     posture: PostureCounts = field(default_factory=PostureCounts)
+    read_files: list[str] = field(default_factory=list)  # real paths of every file the front end read
 
 
 def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -113,7 +115,8 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
     if mod is None:
         return ShardOut()
     try:
-        res = mod.load(shard.files, ctx)
+        with recording_reads() as read:
+            res = mod.load(shard.files, ctx)
     except Exception as e:  # noqa: BLE001 - a front-end bug must not lose the other shards' findings
         return ShardOut(errors=[_internal_error(f, e) for f in shard.files])
     # a front end may read resources of another format's tables (plan JSON holds Terraform resources)
@@ -136,7 +139,7 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
     links = sorted({(nodes_by_key[a].path, nodes_by_key[a].id, nodes_by_key[b].path, nodes_by_key[b].id, t)
                     for a, b, t, _ in graph.edges})
     return ShardOut(findings, errors, res.files_parsed, res.notes, nodes, list(ev.unknown_sites),
-                    graph.edge_count(), links, count_posture(nodes))
+                    graph.edge_count(), links, count_posture(nodes), sorted(read))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
