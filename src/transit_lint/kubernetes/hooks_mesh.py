@@ -106,6 +106,11 @@ def istio_server(node: Node, res: NativeResource, ctx: Value) -> None:
 @hook("k8s_traefik_transport")
 def traefik_transport(node: Node, res: NativeResource, ctx: Value) -> None:
     """ServersTransport(TCP): how Traefik dials the backends that use it."""
+    # client certificates for backend mTLS: Secrets, or a SPIFFE identity from the workload API
+    certs, spiffe = ctx.get("certificatesSecrets"), ctx.get("spiffe")
+    presents = bool(items(certs)) or (certs is not None and certs.is_unknown()) or spiffe is not None
+    where = certs if certs is not None else spiffe
+    node.attrs["client_cert"] = Attr(presents, where.anchor if where is not None else None)
     skip = ctx.get("insecureSkipVerify")
     if skip is not None and (skip.data is True or text(skip) == "true"):
         node.attrs["tls_mode"] = Attr("encrypted-unverified", skip.anchor)
