@@ -151,6 +151,9 @@ def route_backend(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["tls_reason"] = Attr(f"no BackendTLSPolicy targets Service {svc}", None)
         return
     node.attrs["protocol"] = Attr("HTTPS", ctx.anchor, f"BackendTLSPolicy {policy.name}")
+    presents = _gateways_present_client_cert(idx, me)
+    if presents is not None:
+        node.attrs["client_cert"] = Attr(presents, ctx.anchor)
     # v1alpha3 and v1: spec.validation.{caCertificateRefs, wellKnownCACertificates};
     # v1alpha2: spec.tls.{caCertRefs, wellKnownCACerts}
     validation = child(policy.body, "spec", "validation") or child(policy.body, "spec", "tls")
@@ -162,6 +165,25 @@ def route_backend(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["tls.ca_pinned"] = Attr(bool(items(cas)), ctx.anchor)
     else:
         node.attrs["tls_mode"] = Attr("unknown", ctx.anchor)
+
+
+def _gateways_present_client_cert(idx: ObjectIndex, route: K8sObject) -> bool | None:
+    """Whether every Gateway the route attaches to presents a client certificate to TLS backends
+    (`spec.tls.backend.clientCertificateRef`; the experimental `spec.backendTLS` before it);
+    None when a parent Gateway is not in the files."""
+    parents = [ref for ref in items(child(route.body, "spec", "parentRefs"))
+               if (text(ref.get("kind")) or "Gateway") == "Gateway"]
+    if not parents:
+        return None
+    for ref in parents:
+        gw = idx.find(("Gateway",), text(ref.get("name")), text(ref.get("namespace")) or route.namespace)
+        if gw is None:
+            return None
+        cert = child(gw.body, "spec", "tls", "backend", "clientCertificateRef") or \
+            child(gw.body, "spec", "backendTLS", "clientCertificateRef")
+        if cert is None:
+            return False
+    return True
 
 
 def _backend_tls_policy(idx: ObjectIndex, svc: str | None, ns: str | None, port: str | None
