@@ -21,7 +21,7 @@ from . import hooks  # noqa: F401 - registers the table hooks
 from .build import Builder
 from .defaults import DEFAULT_VERSION, parse_version, show
 from .includes import Project, flatten, snippet_prefix
-from .syntax import Directive, ParsedFile, forget, known_directive, statement_names
+from .syntax import Directive, ParsedFile, known_directive, statement_names
 
 FORMAT = "nginx"
 
@@ -37,11 +37,10 @@ def sniff(path: Path, text: str) -> bool:
     if _TEMPLATE.search(text):
         return False  # Jinja/Go/ERB templates are not nginx until rendered
     names = statement_names(text, _SNIFF_STATEMENTS)
+    if not names:
+        return False
     known = sum(1 for n in names if known_directive(n))
-    if names and known >= 1 and known / len(names) >= _MIN_KNOWN_SHARE:
-        return True
-    forget(text)  # not nginx: its tokens will not be parsed
-    return False
+    return known >= 1 and known / len(names) >= _MIN_KNOWN_SHARE
 
 
 def is_main(pf: ParsedFile) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -79,6 +78,7 @@ class _Scan:
     comments: list[tuple[int, str]]
     problems: list[Problem]
     repaired: str | None  # the text with one structural error repaired, when one was found
+    tokens: list[tuple[str, int, bool]] | None = None  # the whole token stream, when it lexed cleanly
 
 
 def known_directive(name: str) -> bool:
@@ -87,17 +87,7 @@ def known_directive(name: str) -> bool:
 
 def parse_nginx(text: str, path: Path, rel: str) -> ParsedFile:
     """Parse one file; never raises (every problem becomes a Problem with its line)."""
-    texts = [text]
-    try:
-        return _parse_nginx(texts, path, rel)
-    finally:
-        for t in texts:
-            forget(t)
-
-
-def _parse_nginx(texts: list[str], path: Path, rel: str) -> ParsedFile:
     problems: list[Problem] = []
-    text = texts[0]
     original_lines = text.count("\n") + 1
     scan = _scan(text)
     for _ in range(MAX_REPAIRS):
@@ -105,12 +95,11 @@ def _parse_nginx(texts: list[str], path: Path, rel: str) -> ParsedFile:
         if scan.repaired is None:
             break
         text = scan.repaired
-        texts.append(text)
         scan = _scan(text)
     else:
         problems.extend(scan.problems)
     try:
-        payload: Any = _parse_tokens(text, rel)
+        payload: Any = _parse_tokens(text, rel, scan.tokens)
     except Exception as e:  # noqa: BLE001 - the grammar must never take the run down
         problems.append(Problem(1, f"nginx parser failed: {e}"))
         return ParsedFile(path, rel, [], _dedupe(problems), scan.comments)
@@ -126,16 +115,15 @@ def _parse_nginx(texts: list[str], path: Path, rel: str) -> ParsedFile:
     return ParsedFile(path, rel, directives, _dedupe(problems), scan.comments)
 
 
-def _parse_tokens(text: str, rel: str) -> Any:
-    """crossplane.parse_string over the tokens already lexed for this text (sniff and scan read
-    them too): the same payload, one lexing instead of three."""
-    lexed = _LEXED.get(text)
+def _parse_tokens(text: str, rel: str, tokens: list[tuple[str, int, bool]] | None) -> Any:
+    """crossplane.parse_string, over the tokens the structure scan already lexed when it lexed the
+    whole text cleanly: the same payload, and lexing is most of an nginx file's cost."""
     parse_with_tokens = getattr(crossplane.parser, "_parse_with_initial_tokens", None)
-    if lexed is None or parse_with_tokens is None:
+    if tokens is None or parse_with_tokens is None:
         return crossplane.parse_string(text, filename=rel, single=True, check_ctx=False, comments=False,
                                        catch_errors=True)
     config_dir = os.path.dirname(os.path.abspath(rel)) if rel else os.getcwd()
-    return parse_with_tokens(lexed.replay(rel), rel, config_dir, single=True,
+    return parse_with_tokens(iter(tokens), rel, config_dir, single=True,
                              check_ctx=False, comments=False, catch_errors=True)
 
 
@@ -187,77 +175,6 @@ def _column(lines: list[str], line: int, name: str, after: int) -> int:
 # ---------------------------------------------------------------- token pass
 
 
-class _Lexed:
-    """One text's crossplane token stream, lexed lazily once and replayed: the sniff (which
-    stops after a few hundred statements), the structure scan and the parse each read it, and
-    lexing is most of an nginx file's cost."""
-
-    __slots__ = ("_error", "_source", "_tokens", "chars")
-
-    def __init__(self, text: str) -> None:
-        self._source: Iterator[tuple[str, int, bool]] | None = crossplane.lex_string(text)
-        self._tokens: list[tuple[str, int, bool]] = []
-        self._error: BaseException | None = None
-        self.chars = len(text)
-
-    def replay(self, filename: str | None = None) -> Iterator[tuple[str, int, bool]]:
-        """The tokens, then the lexer's error as lex_string(text, filename) would raise it."""
-        i = 0
-        tokens = self._tokens
-        while True:
-            if i < len(tokens):
-                yield tokens[i]
-                i += 1
-                continue
-            if self._error is not None:
-                raise _again(self._error, filename)
-            if self._source is None:
-                return
-            try:
-                tokens.append(next(self._source))
-            except StopIteration:
-                self._source = None
-                return
-            except BaseException as e:  # noqa: BLE001 - kept and raised again to every reader
-                self._source = None
-                self._error = e
-                raise _again(e, filename) from None
-
-
-def _again(e: BaseException, filename: str | None) -> BaseException:
-    if isinstance(e, NgxParserBaseException):
-        again: BaseException = type(e)(e.strerror, filename, e.lineno)
-        return again
-    return e
-
-
-# texts sniffed or scanned but not parsed yet (a forked worker inherits the sniffs of the main
-# process); bounded, and an entry leaves when its text is parsed or rejected by the sniff
-_LEXED: dict[str, _Lexed] = {}
-_LEXED_MAX_CHARS = 8_000_000
-_lexed_chars = 0
-
-
-def _lexed(text: str) -> _Lexed:
-    global _lexed_chars
-    found = _LEXED.get(text)
-    if found is not None:
-        return found
-    made = _Lexed(text)
-    if _lexed_chars + made.chars <= _LEXED_MAX_CHARS:
-        _LEXED[text] = made
-        _lexed_chars += made.chars
-    return made
-
-
-def forget(text: str) -> None:
-    """Drop the tokens kept for `text` (parsed, or rejected by the sniff)."""
-    global _lexed_chars
-    gone = _LEXED.pop(text, None)
-    if gone is not None:
-        _lexed_chars -= gone.chars
-
-
 def statement_names(text: str, limit: int) -> list[str]:
     """The first `limit` statement names (outside map/types-like blocks), for content sniffing."""
     names: list[str] = []
@@ -265,7 +182,7 @@ def statement_names(text: str, limit: int) -> list[str]:
     freeform = 0  # depth inside blocks whose statements are data, not directives
     stack: list[bool] = []
     try:
-        for tok, _line, quoted in _lexed(text).replay():
+        for tok, _line, quoted in crossplane.lex_string(text):
             if not quoted and tok.startswith("#"):
                 continue
             if not quoted and tok in (";", "{", "}"):
@@ -297,8 +214,11 @@ def _scan(text: str) -> _Scan:
     stmt: list[tuple[str, int, bool]] = []
     closes_on_line: dict[int, int] = defaultdict(int)
     missing_semicolon: list[int] = []  # lines that need a `;` at their end
+    tokens: list[tuple[str, int, bool]] = []
     try:
-        for tok, line, quoted in _lexed(text).replay():
+        for token in crossplane.lex_string(text):
+            tokens.append(token)
+            tok, line, quoted = token
             if not quoted and tok.startswith("#"):
                 comments.append((line, tok))
                 continue
@@ -351,7 +271,7 @@ def _scan(text: str) -> _Scan:
             problems.append(Problem(ln, MISSING_SEMICOLON))
             lines[ln - 1] = _append_semicolon(lines[ln - 1])
         return _Scan(ends, comments, problems, "\n".join(lines))
-    return _Scan(ends, comments, problems, None)
+    return _Scan(ends, comments, problems, None, tokens)
 
 
 def _missing_semicolon(stmt: list[tuple[str, int, bool]], stack: list[tuple[str, int]]) -> int | None:
