@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from .data import read_csv, read_text
+
+_Place = TypeVar("_Place")  # where a cipher name is written (a span, a value)
 
 # ---------------------------------------------------------------- versions
 
@@ -224,6 +227,19 @@ def parse_cipher_list(items: list[str] | str, dialect: str) -> tuple[list[str], 
         elif c.iana_name not in found:
             found.append(c.iana_name)
     return found, unknown
+
+
+def parse_cipher_items(items: Iterable[tuple[str, _Place]], dialect: str) -> tuple[list[str], list[_Place]]:
+    """Cipher names each with where it is written (one list item, one flag value) -> the IANA
+    names in order without repeats, and where each was written; unknown names are left out."""
+    names: list[str] = []
+    places: list[_Place] = []
+    for raw, place in items:
+        iana, _unknown = parse_cipher_list([raw], dialect)
+        if iana and iana[0] not in names:
+            names.append(iana[0])
+            places.append(place)
+    return names, places
 
 
 # ---------------------------------------------------------------- OpenSSL cipher strings

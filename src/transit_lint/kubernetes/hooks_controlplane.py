@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from .. import tls
 from ..model import Attr, NativeResource, Node
 from ..normalize.mapping import hook
-from ..spans import Span
 from ..tree import UNKNOWN, Value
 from .controlplane import KUBEADM_DEFAULT
 from .objects import child, items, text
@@ -99,13 +98,7 @@ def _ciphers(node: Node, v: Value) -> None:
     else:
         names = [n.strip() for n in (text(v) or "").split(",") if n.strip()]
         spans = [v.anchor] * len(names)
-    found: list[str] = []
-    found_spans: list[Span] = []
-    for name, span in zip(names, spans, strict=True):
-        iana, _unknown = tls.parse_cipher_list([name], "go")
-        if iana and iana[0] not in found:
-            found.append(iana[0])
-            found_spans.append(span)
+    found, found_spans = tls.parse_cipher_items(zip(names, spans, strict=True), "go")
     a = attr(v, found)
     a.item_spans = found_spans if a.span is not None else None
     node.attrs["tls.ciphers"] = a

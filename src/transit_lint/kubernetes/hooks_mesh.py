@@ -94,12 +94,7 @@ def istio_server(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["tls.min_version"] = Attr(tls.parse_version(text(mv)) or UNKNOWN, mv.anchor)
     cs = t.get("cipherSuites")
     if cs is not None and isinstance(cs.data, list):
-        names, spans = [], []
-        for x in items(cs):
-            iana, _ = tls.parse_cipher_list([text(x) or ""], "auto")
-            if iana and iana[0] not in names:
-                names.append(iana[0])
-                spans.append(x.anchor)
+        names, spans = tls.parse_cipher_items(((text(x) or "", x.anchor) for x in items(cs)), "auto")
         node.attrs["tls.ciphers"] = Attr(names, cs.anchor, None, spans)
 
 
@@ -130,12 +125,7 @@ def traefik_tls_option(node: Node, res: NativeResource, ctx: Value) -> None:
         node.attrs["tls.min_version"] = Attr(tls.parse_version(text(mv)) or UNKNOWN, mv.anchor)
     cs = child(spec, "cipherSuites")
     if cs is not None:
-        names, spans = [], []
-        for x in items(cs):
-            iana, _ = tls.parse_cipher_list([text(x) or ""], "go")
-            if iana and iana[0] not in names:
-                names.append(iana[0])
-                spans.append(x.anchor)
+        names, spans = tls.parse_cipher_items(((text(x) or "", x.anchor) for x in items(cs)), "go")
         node.attrs["tls.ciphers"] = Attr(names, cs.anchor, None, spans)
     ca = child(spec, "clientAuth", "clientAuthType")
     if ca is not None:
