@@ -73,17 +73,16 @@ def module(fmt: str) -> ModuleType | None:
         raise
 
 
-# the file-name suffix that makes discovery offer a text to a format (standard input has no name)
-STDIN_SUFFIX: dict[str, str] = {"terraform-plan": ".json", "cloudformation": ".yaml", "kubernetes": ".yaml",
-                                "nginx": ".conf"}
 _HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
                         re.MULTILINE)
 
 
 def sniff_text(text: str) -> str | None:
-    """The suffix under which `text` is read when nothing names it: the first format whose
-    content sniffer claims it (the order of FRONTENDS), else `.tf` for text shaped like HCL."""
-    for fmt, suffix in STDIN_SUFFIX.items():
+    """The suffix under which `text` (standard input, which has no name) is read: the first
+    suffix of the first format whose content sniffer claims it, in the order of SNIFF_SUFFIXES,
+    else `.tf` for text shaped like HCL."""
+    for fmt, suffixes in SNIFF_SUFFIXES.items():
+        suffix = suffixes[0]
         mod = module(fmt)
         if mod is not None and mod.sniff(Path("stdin" + suffix), text):
             return suffix
