@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import runcache
-from .cache import Cache, digest
+from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates
@@ -99,7 +99,7 @@ def _run(opts: RunOptions) -> RunResult:
     cache, key = _open_cache(opts, found.files, found.roots, base, catalog)
     if cache is not None and key is not None:
         hit = runcache.load(cache, key)
-        if hit is not None and _context_unchanged(hit.get("context")):
+        if hit is not None and runcache.context_unchanged(hit):
             return _from_cache(hit, t0)
     ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
     errors: list[Finding] = []
@@ -191,7 +191,7 @@ def _run(opts: RunOptions) -> RunResult:
     if cache is not None and key is not None:
         # files read as context that the key does not hash (discovery left them out)
         context = sorted(read - {str(f) for f in found.files})
-        runcache.store(cache, key, {**_to_cache(result), "context": {p: _file_digest(p) for p in context}})
+        runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
     return result
 
 
@@ -213,20 +213,6 @@ def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], ba
                **opts.options}
     rels = [(display_path(f, base), f) for f in files]
     return cache, runcache.run_key(rels, options, catalog, opts.max_file_size)  # type: ignore[arg-type]
-
-
-def _file_digest(path: str) -> str | None:
-    try:
-        return digest(Path(path).read_bytes())
-    except OSError:
-        return None
-
-
-def _context_unchanged(context: object) -> bool:
-    """A cached result holds while every context file it read still has the same content."""
-    if not isinstance(context, dict):
-        return False  # an entry from before context files were recorded: not trusted
-    return all(_file_digest(p) == d for p, d in context.items())
 
 
 def _to_cache(r: RunResult) -> dict[str, object]:

@@ -46,6 +46,27 @@ def run_key(files: list[tuple[str, Path]], options: dict[str, Any], catalog: Cat
     return digest(*parts)
 
 
+def _file_digest(path: str) -> str | None:
+    try:
+        return digest(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def context_entry(paths: list[str]) -> dict[str, Any]:
+    """What a cached result records of the files read as context that the run key does not hash
+    (discovery left them out: an excluded module, a --var-file outside the tree)."""
+    return {"context": {p: _file_digest(p) for p in paths}}
+
+
+def context_unchanged(entry: dict[str, Any]) -> bool:
+    """A cached result holds while every context file it read still has the same content."""
+    context = entry.get("context")
+    if not isinstance(context, dict):
+        return False  # an entry from before context files were recorded: not trusted
+    return all(_file_digest(p) == d for p, d in context.items())
+
+
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     r = f.resource
     return {
