@@ -24,11 +24,11 @@ import yaml
 
 from ..spans import Span
 from ..tree import UNKNOWN, Value
+from ..yamlio import LOADER
 
 MAX_DEPTH = 256  # Kubernetes objects nest ~20 levels; libyaml slows down quadratically past this
 MAX_NODES = 1_000_000  # values in one document after alias expansion
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _IMPLICIT_TAGS: dict[str, str] = {}
@@ -204,7 +204,7 @@ class _Builder:
         opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
         closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         # the events straight from the parser (yaml.parse wraps them in a generator: ~1 us each)
-        loader = _Loader(self.chunk)
+        loader = LOADER(self.chunk)
         try:
             next_event = loader.get_event
             ev = next_event()
