@@ -11,7 +11,7 @@ from transit_lint.engine import RunOptions, run
 from transit_lint.kubernetes.flags import command_line, image_program
 from transit_lint.kubernetes.frontend import sniff
 from transit_lint.kubernetes.objects import objects_of
-from transit_lint.kubernetes.yamltree import load_stream
+from transit_lint.parsers.yamltree import load_stream
 
 
 def lint(tmp_path: Path, text: str, profile: str = "baseline", name: str = "m.yaml") -> list[tuple[str, int]]:

@@ -7,7 +7,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transit_lint.kubernetes.yamltree import MAX_DEPTH, load_stream
+from transit_lint.parsers.yamltree import MAX_DEPTH, load_stream
 from transit_lint.spans import Span
 from transit_lint.tree import UNKNOWN
 

@@ -1,6 +1,6 @@
 """CloudFormation text (YAML or JSON) -> the spanned tree every normalizer reads.
 
-The reading is the same span loader the Kubernetes front end uses (`kubernetes/yamltree.py`:
+The reading is the same span loader the Kubernetes front end uses (`parsers/yamltree.py`:
 libyaml's event stream, a depth limit, alias expansion counted and refused past a limit), with
 two CloudFormation rules on top: the short-form tags become the long form JSON uses
 (`!Ref X` -> `{"Ref": X}`, `!GetAtt A.B` -> `{"Fn::GetAtt": [A, B]}`, any other `!Name` ->
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..kubernetes.yamltree import is_json as _is_json
-from ..kubernetes.yamltree import load_stream
+from ..parsers.yamltree import is_json as _is_json
+from ..parsers.yamltree import load_stream
 from ..spans import Span
 from ..tree import Value
 from ..yaml_comments import yaml_comments

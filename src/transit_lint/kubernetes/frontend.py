@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..parsers.yamltree import is_json, load_stream
 from ..yaml_comments import yaml_comments
 from .objects import K8sObject, objects_of
-from .yamltree import is_json, load_stream
 
 FORMAT = "kubernetes"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
-from ..kubernetes.yamltree import load_stream
 from ..model import NativeResource
+from ..parsers.yamltree import load_stream
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value
 
