@@ -5,8 +5,9 @@ Each format is a module with:
     def sniff(path: Path, text: str) -> bool      # content detection (name-only formats: by name)
     def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult
 
-Modules are imported only when a file of their format is present (cfn-lint alone costs ~0.5 s
-to import). A YAML or JSON file that no format claims is skipped silently, never an error.
+Modules are imported only when a file of their format is present (ngxparse, tree-sitter and a
+format's tables cost start-up time a one-file pre-commit run cannot spare). A YAML or JSON file
+that no format claims is skipped silently, never an error.
 """
 
 from __future__ import annotations
