@@ -8,20 +8,17 @@ property that decided the value (or None, so the finding points at the header).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from .. import tls
 from ..model import Attr, NativeResource, Node
+from ..normalize.derive import classic_elb_policy
 from ..normalize.hooks_terraform import session_document_encryption
 from ..normalize.mapping import hook
 from ..normalize.paths import resolve
 from ..normalize.secure_transport import judge
-from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value
 
 # a cipher name we cannot resolve but that names a broken primitive is reported as written
-_WEAK_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
 
 
 def _text(v: Value | None) -> str | None:
@@ -54,52 +51,11 @@ def listener_default_protocol(node: Node, res: NativeResource, ctx: Value) -> No
 
 @hook("cfn_elb_policy_attributes")
 def elb_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
-    """A Classic ELB SSLNegotiationPolicyType policy: `Attributes: [{Name, Value}]`.
-
-    AWS accepts `true`/`false` values; an attribute listed with any other value is read as
-    enabled (listing it states the intent), and only an explicit `false` switches it off."""
-    protocols: list[tuple[str, Value]] = []
-    ciphers: list[str] = []
-    cipher_spans: list[Span] = []
-    unknown = False
-    for item in resolve(ctx, "Attributes"):
-        for attr in item.data if isinstance(item.data, list) else [item]:
-            name, value = attr.get("Name"), attr.get("Value")
-            if name is None or not isinstance(name.data, str):
-                unknown = unknown or (name is not None and name.data is UNKNOWN)
-                continue
-            if value is not None and value.data is UNKNOWN:
-                unknown = True
-                continue
-            if name.data == "Reference-Security-Policy":
-                if value is not None:
-                    node.attrs["tls.policy"] = Attr(value.data, name.anchor, value.origin)
-                    node.attrs["tls.policy_table"] = Attr("aws-elb-classic", None)
-                continue
-            enabled = value is None or _truth(value) is not False
-            if not enabled or name.data == "Server-Defined-Cipher-Order":
-                continue
-            if name.data.startswith("Protocol-"):
-                protocols.append((name.data, name))
-                continue
-            iana, _ = tls.parse_cipher_list([name.data], "auto")
-            if iana:
-                ciphers.append(iana[0])
-                cipher_spans.append(name.anchor)
-            elif _WEAK_NAME.search(name.data):
-                ciphers.append(name.data)
-                cipher_spans.append(name.anchor)
-    known = [(ver, v) for ver, v in ((tls.parse_version(n), v) for n, v in protocols) if ver is not None]
-    if known:
-        ver, v = min(known, key=lambda x: tls.version_rank(x[0]))
-        node.attrs["tls.min_version"] = Attr(ver, v.anchor, v.origin)
-    if ciphers:
-        node.attrs["tls.ciphers"] = Attr(ciphers, cipher_spans[0], None, item_spans=cipher_spans)
-    if "tls.policy" not in node.attrs and not known and not ciphers:
-        node.attrs["tls.min_version"] = Attr(UNKNOWN, None)
-    elif unknown and "tls.policy" not in node.attrs:
-        # an attribute we cannot read may enable anything: what we read is not the whole policy
-        node.attrs.setdefault("tls.min_version", Attr(UNKNOWN, None))
+    """A Classic ELB SSLNegotiationPolicyType policy: `Attributes: [{Name, Value}]`."""
+    entries = [(attr.get("Name"), attr.get("Value"))
+               for item in resolve(ctx, "Attributes")
+               for attr in (item.data if isinstance(item.data, list) else [item])]
+    classic_elb_policy(node, entries)
 
 
 # ---- CloudFront -------------------------------------------------------------------------------------

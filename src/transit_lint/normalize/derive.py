@@ -7,6 +7,7 @@ that policies never need to know a provider's policy names.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from .. import ports, tls
@@ -71,38 +72,66 @@ def _resolve_policy(node: Node) -> None:
 # ---- hooks named by tables -------------------------------------------------------------------
 
 
-@hook("elb_classic_policy_attributes")
-def elb_classic_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
-    """Classic ELB SSL negotiation policies list protocols and ciphers as name/value attributes."""
+# cipher names no table knows that still announce a broken suite (read as weak, never dropped)
+_WEAK_CIPHER_NAME = re.compile(r"NULL|EXPORT|EXP-|RC4|RC2|DES|MD5|ANON|ADH-|AECDH", re.I)
+_OFF = ("false", "0", "off")
+
+
+def classic_elb_policy(node: Node, entries: list[tuple[Value | None, Value | None]]) -> None:
+    """A Classic ELB SSL negotiation policy, as its (name, value) attributes in either format.
+
+    AWS takes `true`/`false`; an attribute listed with any other value states the intent and is
+    read as enabled, only an explicit false switches it off. An attribute whose name or value
+    is not known may enable anything: the minimum version is then UNKNOWN, unless a reference
+    policy names it."""
     protocols: list[tuple[str, Value]] = []
     ciphers: list[str] = []
     cipher_spans = []
-    for blk in resolve(ctx, "policy_attribute") + resolve(ctx, "attribute"):
-        for item in blk.data if isinstance(blk.data, list) else [blk]:
-            name, value = item.get("name"), item.get("value")
-            if name is None or not isinstance(name.data, str):
-                continue
-            enabled = value is not None and str(value.data).lower() == "true"
-            if name.data == "Reference-Security-Policy" and value is not None:
+    unknown = False
+    for name, value in entries:
+        if name is None or not isinstance(name.data, str):
+            unknown = unknown or (name is not None and name.data is UNKNOWN)
+            continue
+        if value is not None and value.data is UNKNOWN:
+            unknown = True
+            continue
+        if name.data == "Reference-Security-Policy":
+            if value is not None:
                 node.attrs["tls.policy"] = Attr(value.data, name.anchor, value.origin)
                 node.attrs["tls.policy_table"] = Attr("aws-elb-classic", None)
-            elif name.data.startswith("Protocol-") and enabled:
-                protocols.append((name.data, name))
-            elif enabled and name.data != "Server-Defined-Cipher-Order":
-                iana, _unknown = tls.parse_cipher_list([name.data], "auto")
-                if iana:
-                    ciphers.append(iana[0])
-                    cipher_spans.append(name.anchor)
-    if protocols:
-        versions = [(tls.parse_version(n), v) for n, v in protocols]
-        known = [(ver, v) for ver, v in versions if ver is not None]
-        if known:
-            ver, v = min(known, key=lambda x: tls.version_rank(x[0]))
-            node.attrs["tls.min_version"] = Attr(ver, v.anchor, v.origin)
+            continue
+        enabled = value is None or str(value.data).strip().lower() not in _OFF
+        if not enabled or name.data == "Server-Defined-Cipher-Order":
+            continue
+        if name.data.startswith("Protocol-"):
+            protocols.append((name.data, name))
+            continue
+        iana, _unknown = tls.parse_cipher_list([name.data], "auto")
+        if iana:
+            ciphers.append(iana[0])
+            cipher_spans.append(name.anchor)
+        elif _WEAK_CIPHER_NAME.search(name.data):
+            ciphers.append(name.data)
+            cipher_spans.append(name.anchor)
+    known = [(ver, v) for ver, v in ((tls.parse_version(n), v) for n, v in protocols) if ver is not None]
+    if known:
+        ver, v = min(known, key=lambda x: tls.version_rank(x[0]))
+        node.attrs["tls.min_version"] = Attr(ver, v.anchor, v.origin)
     if ciphers:
         node.attrs["tls.ciphers"] = Attr(ciphers, cipher_spans[0], None, item_spans=cipher_spans)
-    if node.kind == "tls_policy" and "tls.policy" not in node.attrs and not protocols and not ciphers:
+    if "tls.policy" not in node.attrs and not known and not ciphers:
         node.attrs["tls.min_version"] = Attr(UNKNOWN, None)
+    elif unknown and "tls.policy" not in node.attrs:
+        node.attrs.setdefault("tls.min_version", Attr(UNKNOWN, None))
+
+
+@hook("elb_classic_policy_attributes")
+def elb_classic_policy_attributes(node: Node, res: NativeResource, ctx: Value) -> None:
+    """Terraform: `policy_attribute { name value }` blocks (`attribute` on the negotiation policy)."""
+    entries = [(item.get("name"), item.get("value"))
+               for blk in resolve(ctx, "policy_attribute") + resolve(ctx, "attribute")
+               for item in (blk.data if isinstance(blk.data, list) else [blk])]
+    classic_elb_policy(node, entries)
 
 
 @hook("cloudfront_default_certificate")
