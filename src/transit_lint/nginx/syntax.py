@@ -25,6 +25,7 @@ from crossplane.analyzer import DIRECTIVES, FREEFORM_CONTEXTS
 from crossplane.errors import NgxParserBaseException
 
 from ..spans import Span
+from .lexer import lex
 
 MAX_REPAIRS = 8
 MISSING_SEMICOLON = 'missing ";" at the end of the line (the next directive was read as arguments)'
@@ -182,7 +183,7 @@ def statement_names(text: str, limit: int) -> list[str]:
     freeform = 0  # depth inside blocks whose statements are data, not directives
     stack: list[bool] = []
     try:
-        for tok, _line, quoted in crossplane.lex_string(text):
+        for tok, _line, quoted in lex(text):
             if not quoted and tok.startswith("#"):
                 continue
             if not quoted and tok in (";", "{", "}"):
@@ -216,7 +217,7 @@ def _scan(text: str) -> _Scan:
     missing_semicolon: list[int] = []  # lines that need a `;` at their end
     tokens: list[tuple[str, int, bool]] = []
     try:
-        for token in crossplane.lex_string(text):
+        for token in lex(text):
             tokens.append(token)
             tok, line, quoted = token
             if not quoted and tok.startswith("#"):
