@@ -16,7 +16,7 @@ from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates
 from .frontends import module as frontend_module
 from .model import Node
-from .shards import Link, RunScope, lint_shards, make_shards
+from .shards import Link, RunScope, ShardRunner, make_shards
 from .spans import Span
 
 
@@ -106,41 +106,22 @@ def _run(opts: RunOptions) -> RunResult:
     nodes: list[Node] = []
     files_parsed = 0
     skipped = list(found.skipped)
-    by_format: dict[str, list[SourceFile]] = {}
-    for f in found.files:
-        rel = display_path(f, base)
-        fmt = format_of(f)
-        if fmt == "terraform":
-            by_format.setdefault(fmt, []).append(SourceFile(f, rel, ""))  # reads its module dirs
-            continue
-        if fmt == "tfvars":
-            continue  # read as context by the Terraform module that owns the directory
-        candidates = sniff_candidates(f)
-        if not candidates:
-            skipped.append((rel, "not an infrastructure file"))
-            continue
-        ft = read_text(f, opts.max_file_size)
-        if ft.fatal:
-            errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
-            continue
-        for cand in candidates:
-            mod = frontend_module(cand)
-            if mod is not None and mod.sniff(f, ft.text):
-                by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
-                if ft.problem:
-                    errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
-                break
-        else:
-            skipped.append((rel, "not an infrastructure file"))
-
-    shards = make_shards({fmt: files for fmt, files in by_format.items() if frontend_module(fmt) is not None})
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
                      frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
-    outs = lint_shards(shards, ctx, scope, opts.jobs)
+    runner = ShardRunner(ctx, scope, opts.jobs, len(found.files))
+    try:
+        # Terraform is known by its name: its shards go to the workers before the sniffing
+        terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
+        runner.submit(make_shards({"terraform": terraform} if terraform else {}))
+        by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
+        runner.submit(make_shards({fmt: files for fmt, files in by_format.items() if frontend_module(fmt) is not None}))
+        outs = runner.results()
+    finally:
+        runner.close()
 
     findings: list[Finding] = []
     notes: list[str] = []
@@ -193,6 +174,35 @@ def _run(opts: RunOptions) -> RunResult:
         context = sorted(read - {str(f) for f in found.files})
         runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
     return result
+
+
+def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
+           skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
+    """The files that are not Terraform, by the format whose content sniffer claims them."""
+    by_format: dict[str, list[SourceFile]] = {}
+    for f in files:
+        fmt = format_of(f)
+        if fmt in ("terraform", "tfvars"):
+            continue  # Terraform goes first; variable files are read by the module that owns them
+        rel = display_path(f, base)
+        candidates = sniff_candidates(f)
+        if not candidates:
+            skipped.append((rel, "not an infrastructure file"))
+            continue
+        ft = read_text(f, max_bytes)
+        if ft.fatal:
+            errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
+            continue
+        for cand in candidates:
+            mod = frontend_module(cand)
+            if mod is not None and mod.sniff(f, ft.text):
+                by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
+                if ft.problem:
+                    errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
+                break
+        else:
+            skipped.append((rel, "not an infrastructure file"))
+    return by_format
 
 
 _CACHED_FIELDS = ("findings", "errors", "files_parsed", "files_skipped", "skipped", "unknown", "edges",

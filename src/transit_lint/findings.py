@@ -29,7 +29,11 @@ class Severity(IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _LABELS[self]
+
+
+# Enum's `name` is a descriptor call; a report asks for a label per finding
+_LABELS = {s: s.name.lower() for s in Severity}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,16 +15,20 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .discover import recording_reads
 from .findings import Finding
-from .frontends import LoadContext, SourceFile
+from .frontends import FRONTENDS, LoadContext, SourceFile
 from .frontends import module as frontend_module
 from .model import NativeResource, Node
 from .posture import PostureCounts
 from .posture import count as count_posture
 from .spans import Span
 from .tree import Value
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_MIN_FILES = 400  # below this, starting workers costs more than it saves
 PER_FILE_FORMATS = ("cloudformation", "terraform-plan")  # formats whose files never refer to each other
@@ -197,22 +201,73 @@ def make_shards(by_format: dict[str, list[SourceFile]]) -> list[Shard]:
     return shards
 
 
-def lint_shards(shards: list[Shard], ctx: LoadContext, scope: RunScope, jobs: int | None) -> list[ShardOut]:
-    files = sum(len(s.files) for s in shards)
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or files < PARALLEL_MIN_FILES or len(shards) < 2:
-        return [lint_shard(s, ctx, scope) for s in shards]
-    outs: list[ShardOut] = []
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class ShardRunner:
+    """Runs a run's shards, in worker processes when the tree is large enough, taking them in
+    waves: Terraform shards go out while this process still sniffs the YAML, JSON and nginx
+    candidates, and the workers import the front ends and load their tables meanwhile
+    (the pool's initializer). Results come back in the order the shards were given."""
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # fewer, larger chunks: each task carries the shard's file list and returns its findings
-    chunks = _chunk(sorted(shards, key=lambda s: -len(s.files)), workers * 4)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        for batch in pool.map(_run_batch, [(c, ctx, scope) for c in chunks]):
-            outs.extend(batch)
-    return outs
+    def __init__(self, ctx: LoadContext, scope: RunScope, jobs: int | None, files: int) -> None:
+        self._ctx, self._scope = ctx, scope
+        self._workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._local: list[Shard] = []
+        self._futures: list[Future[list[ShardOut]]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        if self._workers > 1 and files >= PARALLEL_MIN_FILES:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
+                                             initializer=_warm)
+            self._pool.submit(int)  # the workers start now, not at the first wave
+
+    def submit(self, shards: list[Shard]) -> None:
+        if self._pool is None:
+            self._local.extend(shards)
+            return
+        # fewer, larger chunks, largest shards first: each task carries its files and returns findings
+        for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._workers * 4):
+            self._futures.append(self._pool.submit(_run_batch, (chunk, self._ctx, self._scope)))
+
+    def results(self) -> list[ShardOut]:
+        if self._pool is None:
+            return [lint_shard(s, self._ctx, self._scope) for s in self._local]
+        return [out for f in self._futures for out in f.result()]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def lint_shards(shards: list[Shard], ctx: LoadContext, scope: RunScope, jobs: int | None) -> list[ShardOut]:
+    """All shards in one wave."""
+    runner = ShardRunner(ctx, scope, jobs, sum(len(s.files) for s in shards) if len(shards) > 1 else 0)
+    try:
+        runner.submit(shards)
+        return runner.results()
+    finally:
+        runner.close()
+
+
+def _warm() -> None:
+    """A worker's start: the imports and tables every shard needs, read while the main process
+    is still discovering and sniffing."""
+    try:
+        from .graph import build_graph  # noqa: F401
+        from .normalize import normalize_all  # noqa: F401
+        from .normalize.mapping import load_table
+        from .policy.evaluate import evaluate  # noqa: F401
+        from .policy.loader import load_catalog
+        from .policy.suppress import apply  # noqa: F401
+
+        load_catalog()
+        for fmt in FRONTENDS:
+            mod = frontend_module(fmt)
+            if mod is not None:
+                load_table(getattr(mod, "TABLES", fmt))
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the shard reports any real failure
+        pass
 
 
 def _run_batch(args: tuple[list[Shard], LoadContext, RunScope]) -> list[ShardOut]:
