@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..model import NativeResource
 from ..spans import Span
@@ -29,15 +30,16 @@ class K8sObject:
     def type(self) -> str:
         return f"{self.group}/{self.kind}"
 
-    @property
+    # read once: the views and the reference linking ask for them again and again
+    @cached_property
     def name(self) -> str | None:
         return text(child(self.body, "metadata", "name"))
 
-    @property
+    @cached_property
     def namespace(self) -> str | None:
         return text(child(self.body, "metadata", "namespace"))
 
-    @property
+    @cached_property
     def address(self) -> str:
         if self.name is None:
             return f"{self.kind}@{self.header.line}"

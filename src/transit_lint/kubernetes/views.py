@@ -161,7 +161,8 @@ def link_references(objects: list[K8sObject], natives: list[NativeResource]) -> 
     """`meta["refs"]`: (edge type, address) of the objects an object sends traffic to: an
     Ingress or a route to its backend Services, a Service to the workloads its selector picks."""
     services = {(o.namespace, o.name): o for o in objects if o.type == "core/Service"}
-    workloads = [(o, m) for o in objects for _s, m in pod_specs(o)]
+    # each workload's pod labels, read once (every Service is matched against every workload)
+    workloads = [(o, _labels(m)) for o in objects for _s, m in pod_specs(o)]
     for obj, res in zip(objects, natives, strict=True):
         refs: list[tuple[str, str]] = []
         names: list[str | None] = []
@@ -178,14 +179,17 @@ def link_references(objects: list[K8sObject], natives: list[NativeResource]) -> 
         if obj.type == "core/Service":
             sel = child(obj.body, "spec", "selector")
             want = {k: text(v) for k, v in sel.items()} if sel is not None else {}
-            for w, meta in workloads:
-                labels = child(meta, "labels")
-                have = {k: text(v) for k, v in labels.items()} if labels is not None else {}
+            for w, have in workloads:
                 if want and all(have.get(k) == v for k, v in want.items()) and \
                         (w.namespace is None or obj.namespace is None or w.namespace == obj.namespace):
                     refs.append(("routes_to", w.address))
         if refs:
             res.meta["refs"] = sorted(set(refs))
+
+
+def _labels(meta: Value | None) -> dict[str, str | None]:
+    labels = child(meta, "labels")
+    return {k: text(v) for k, v in labels.items()} if labels is not None else {}
 
 
 def _resolve_all(v: Value | None, keys: tuple[str, ...]) -> list[Value]:

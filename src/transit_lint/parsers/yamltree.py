@@ -281,7 +281,7 @@ class _Builder:
                     else:
                         data = _tagged_value(tag, text)
                     value = Value(data, span)
-                    if tags is not None and _is_local(tag):
+                    if tag is not None and tags is not None and _is_local(tag):
                         value = tags(tag, value)
                 self.nodes += 1
                 size = 1
