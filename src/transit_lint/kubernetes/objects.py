@@ -45,6 +45,10 @@ class K8sObject:
             return f"{self.kind}@{self.header.line}"
         return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
 
+    @cached_property
+    def pods(self) -> list[tuple[Value, Value | None]]:
+        return _pod_specs(self)
+
     def annotation(self, key: str) -> Value | None:
         return child(self.body, "metadata", "annotations", key)
 
@@ -97,7 +101,12 @@ def objects_of(root: Value, path: str) -> list[K8sObject]:
 
 
 def pod_specs(obj: K8sObject) -> list[tuple[Value, Value | None]]:
-    """(pod spec, pod template metadata) of a Pod or a workload's pod template."""
+    """(pod spec, pod template metadata) of a Pod or a workload's pod template (found once per
+    object: four readings ask for it)."""
+    return obj.pods
+
+
+def _pod_specs(obj: K8sObject) -> list[tuple[Value, Value | None]]:
     if obj.kind == "Pod":
         spec = child(obj.body, "spec")
         return [(spec, child(obj.body, "metadata"))] if spec is not None else []
