@@ -202,8 +202,8 @@ class _Frame:
 
 
 class _Builder:
-    """Values from libyaml's events. The loop handles scalars (most events) inline: a method call
-    per event costs more than libyaml's own work for it."""
+    """Values from libyaml's events. The loop handles scalars and plain collections inline: a
+    method call per event costs about as much as libyaml's own work for it."""
 
     def __init__(self, chunk: str, offset: int, lines: list[str], tags: TagHandler | None = None,
                  unique_keys: bool = False, templates: bool = True) -> None:
@@ -244,6 +244,7 @@ class _Builder:
 
     def _read(self, next_event: Callable[[], Any]) -> None:
         scalar, alias, document = yaml.ScalarEvent, yaml.AliasEvent, yaml.DocumentStartEvent
+        mapping = yaml.MappingStartEvent
         opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
         closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         stack, offset, tags, unique_keys = self.stack, self.offset, self.tags, self.unique_keys
@@ -258,7 +259,7 @@ class _Builder:
                 text: str = ev.value
                 if frame is not None and frame.is_map and frame.key is None:
                     frame.key = (text, offset + start.line + 1, start.column + 1,
-                                 ev.style == "" and ev.implicit[0] and text == "<<")
+                                 text == "<<" and ev.style == "" and ev.implicit[0])
                     ev = next_event()
                     continue
                 # the value's span (an end at column 0 of a later line is the end of the line before)
@@ -293,15 +294,34 @@ class _Builder:
                 stack.pop()
                 frame = stack[-1] if stack else None
                 start = done.start
-                value = self._value(done, ev.end_mark)
+                # the collection's span: a block one ends where its last item does
+                last = done.last
+                if done.flow or last is None:
+                    end_line, end_col = self._end(start, ev.end_mark)
+                else:
+                    end_line, end_col = last.end_line, last.end_column
+                span = new_span(done.line, done.column, end_line, end_col)
+                if done.template or done.merges or done.tag is not None:
+                    value = self._value(done, span)
+                else:
+                    value = Value(done.data, span)
                 self.nodes += 1
                 size = done.size
                 if done.anchor:
                     self.open_anchors.discard(done.anchor)
                     anchors[done.anchor] = (value, size)
             elif kind in opens:
-                self._open(ev)
-                frame = stack[-1]
+                start = ev.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    self._too_deep(start)
+                is_map = kind is mapping
+                flow = ev.flow_style
+                frame = _Frame(is_map, start, offset + start.line + 1, ev.anchor, bool(flow),
+                               bool(templates and is_map and flow and self.chunk.startswith("{{", start.index)),
+                               ev.tag)
+                stack.append(frame)
+                if ev.anchor:
+                    self.open_anchors.add(ev.anchor)
                 ev = next_event()
                 continue
             elif kind is alias:
@@ -348,18 +368,9 @@ class _Builder:
                         frame.data[key] = value
             ev = next_event()
 
-    def _open(self, ev: Any) -> None:
-        start = ev.start_mark
-        if len(self.stack) >= MAX_DEPTH:
-            line, col = self._pos(start)
-            raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
-        is_map = type(ev) is yaml.MappingStartEvent
-        template = bool(self.templates and is_map and ev.flow_style and start is not None
-                        and self.chunk.startswith("{{", start.index))
-        self.stack.append(_Frame(is_map, start, self.offset + start.line + 1, ev.anchor, bool(ev.flow_style),
-                                 template, ev.tag))
-        if ev.anchor:
-            self.open_anchors.add(ev.anchor)
+    def _too_deep(self, mark: Any) -> NoReturn:
+        line, col = self._pos(mark)
+        raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
 
     def _count(self, n: int, mark: Any) -> None:
         self.nodes += n
@@ -386,13 +397,9 @@ class _Builder:
         end_line, end_col = self._end(ev.start_mark, ev.end_mark)
         return Value(target.data, Span(line, col, end_line, end_col), origin=target.origin), size
 
-    def _value(self, frame: _Frame, end: Any) -> Value:
-        """The value of a collection that just closed."""
-        if frame.flow or frame.last is None:
-            end_line, end_col = self._end(frame.start, end)
-        else:
-            end_line, end_col = frame.last.end_line, frame.last.end_column
-        span = _span(frame.line, frame.column, end_line, end_col)
+    def _value(self, frame: _Frame, span: Span) -> Value:
+        """The value of a collection that just closed, when it is a template, merges keys or
+        carries a tag."""
         if frame.template:
             self.templated = True
             return Value(UNKNOWN, span, origin="unrendered template")
