@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from ..model import NativeResource
 from ..spans import Span
@@ -21,33 +20,26 @@ class K8sObject:
     body: Value
     path: str
     header: Span  # the `kind:` entry: where findings about absent values point
+    # read once from the above (every object's are asked for again and again by the views)
+    group: str = field(init=False, repr=False, compare=False)
+    type: str = field(init=False, repr=False, compare=False)  # `<group>/<Kind>`
+    name: str | None = field(init=False, repr=False, compare=False)
+    namespace: str | None = field(init=False, repr=False, compare=False)
+    address: str = field(init=False, repr=False, compare=False)
+    pods: list[tuple[Value, Value | None]] = field(init=False, repr=False, compare=False)  # see pod_specs
 
-    @property
-    def group(self) -> str:
-        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else "core"
-
-    @property
-    def type(self) -> str:
-        return f"{self.group}/{self.kind}"
-
-    # read once: the views and the reference linking ask for them again and again
-    @cached_property
-    def name(self) -> str | None:
-        return text(child(self.body, "metadata", "name"))
-
-    @cached_property
-    def namespace(self) -> str | None:
-        return text(child(self.body, "metadata", "namespace"))
-
-    @cached_property
-    def address(self) -> str:
+    def __post_init__(self) -> None:
+        self.group = self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else "core"
+        self.type = f"{self.group}/{self.kind}"
+        self.name = text(child(self.body, "metadata", "name"))
+        self.namespace = text(child(self.body, "metadata", "namespace"))
         if self.name is None:
-            return f"{self.kind}@{self.header.line}"
-        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
-
-    @cached_property
-    def pods(self) -> list[tuple[Value, Value | None]]:
-        return _pod_specs(self)
+            self.address = f"{self.kind}@{self.header.line}"
+        elif self.namespace:
+            self.address = f"{self.kind}/{self.namespace}/{self.name}"
+        else:
+            self.address = f"{self.kind}/{self.name}"
+        self.pods = _pod_specs(self)
 
     def annotation(self, key: str) -> Value | None:
         return child(self.body, "metadata", "annotations", key)
