@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +47,18 @@ def test_values_and_entries_are_spanned() -> None:
     assert ports.data == 443 and ports.anchor.line == 13
     # block collections end at their last value, not at the next key or the comment after them
     assert pod.root.get("metadata").key_span == Span(4, 1, 6, 21)
+
+
+def test_spans_are_ordinary_frozen_spans() -> None:
+    # the loader builds its Span objects without Span's constructor (see yamltree._span_maker)
+    (doc,) = load_stream("a:\n  b: [1, {c: d}]\n").documents
+    b = doc.root.get("a").get("b")  # type: ignore[union-attr]
+    for span in (doc.span, b.span, b.key_span, b.data[1].span):
+        assert type(span) is Span
+        assert span == Span(*span.to_tuple()) and hash(span) == hash(Span(*span.to_tuple()))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            span.line = 0  # type: ignore[misc]
+    assert b.key_span == Span(2, 3, 2, 17) and b.span == Span(2, 6, 2, 17)
 
 
 def test_alias_shares_data_and_is_spanned_where_used() -> None:

@@ -71,17 +71,18 @@ def unsupported(root: Value) -> list[Problem]:
     stack = [root]
     while stack:
         v = stack.pop()
-        if isinstance(v.data, dict):
-            fn = intrinsic(v)
+        d = v.data
+        if isinstance(d, dict):
+            fn = intrinsic(v) if len(d) == 1 else None
             if fn is not None and fn[0] == "Fn::Transform":
                 out.append(Problem(v.anchor, "Fn::Transform calls a macro that cannot be expanded statically; "
                                              "the value it produces is unknown"))
             elif fn is not None and fn[0] != "Ref" and fn[0] not in KNOWN_FUNCTIONS and not _is_foreach(fn[0]):
                 out.append(Problem(v.anchor, f"unsupported function or tag {_display(fn[0])}: pre-processor "
                                              "forms (e.g. Rain modules) must be expanded before linting"))
-            stack.extend(reversed(list(v.data.values())))
-        elif isinstance(v.data, list):
-            stack.extend(reversed(v.data))
+            stack.extend(reversed(d.values()))
+        elif isinstance(d, list):
+            stack.extend(reversed(d))
     out.sort(key=lambda p: (p.span.line, p.span.column))
     return out
 
@@ -190,10 +191,10 @@ class Resolver:
             self.depth -= 1
 
     def _eval(self, v: Value) -> Value | None:
-        fn = intrinsic(v)
+        d = v.data
+        fn = intrinsic(v) if isinstance(d, dict) and len(d) == 1 else None
         if fn is not None:
             return self._call(fn[0], fn[1], v)
-        d = v.data
         if isinstance(d, dict):
             out: dict[str, Value] = {}
             for k, x in d.items():

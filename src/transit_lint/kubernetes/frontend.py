@@ -27,11 +27,14 @@ _CFN = re.compile(r"AWSTemplateFormatVersion|^\s*\"?Type\"?\s*:\s*\"?AWS::", re.
 
 def sniff(path: Path, text: str) -> bool:
     """A YAML or JSON text with top-level `apiVersion` and `kind` that is not CloudFormation."""
+    # the substring tests skip regex scans that cannot match (every candidate file is sniffed)
+    if "apiVersion" not in text or "kind" not in text:
+        return False
     text = text.lstrip("\ufeff")
     keys = _JSON_KEYS if is_json(text) else _YAML_KEYS
     if not all(k.search(text) for k in keys):
         return False
-    return not _CFN.search(text)
+    return "AWS" not in text or not _CFN.search(text)
 
 
 def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import NativeResource
 from ..spans import Span
@@ -20,28 +20,26 @@ class K8sObject:
     body: Value
     path: str
     header: Span  # the `kind:` entry: where findings about absent values point
+    # read once from the above (every object's are asked for again and again by the views)
+    group: str = field(init=False, repr=False, compare=False)
+    type: str = field(init=False, repr=False, compare=False)  # `<group>/<Kind>`
+    name: str | None = field(init=False, repr=False, compare=False)
+    namespace: str | None = field(init=False, repr=False, compare=False)
+    address: str = field(init=False, repr=False, compare=False)
+    pods: list[tuple[Value, Value | None]] = field(init=False, repr=False, compare=False)  # see pod_specs
 
-    @property
-    def group(self) -> str:
-        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else "core"
-
-    @property
-    def type(self) -> str:
-        return f"{self.group}/{self.kind}"
-
-    @property
-    def name(self) -> str | None:
-        return text(child(self.body, "metadata", "name"))
-
-    @property
-    def namespace(self) -> str | None:
-        return text(child(self.body, "metadata", "namespace"))
-
-    @property
-    def address(self) -> str:
+    def __post_init__(self) -> None:
+        self.group = self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else "core"
+        self.type = f"{self.group}/{self.kind}"
+        self.name = text(child(self.body, "metadata", "name"))
+        self.namespace = text(child(self.body, "metadata", "namespace"))
         if self.name is None:
-            return f"{self.kind}@{self.header.line}"
-        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+            self.address = f"{self.kind}@{self.header.line}"
+        elif self.namespace:
+            self.address = f"{self.kind}/{self.namespace}/{self.name}"
+        else:
+            self.address = f"{self.kind}/{self.name}"
+        self.pods = _pod_specs(self)
 
     def annotation(self, key: str) -> Value | None:
         return child(self.body, "metadata", "annotations", key)
@@ -95,7 +93,12 @@ def objects_of(root: Value, path: str) -> list[K8sObject]:
 
 
 def pod_specs(obj: K8sObject) -> list[tuple[Value, Value | None]]:
-    """(pod spec, pod template metadata) of a Pod or a workload's pod template."""
+    """(pod spec, pod template metadata) of a Pod or a workload's pod template (found once per
+    object: four readings ask for it)."""
+    return obj.pods
+
+
+def _pod_specs(obj: K8sObject) -> list[tuple[Value, Value | None]]:
     if obj.kind == "Pod":
         spec = child(obj.body, "spec")
         return [(spec, child(obj.body, "metadata"))] if spec is not None else []

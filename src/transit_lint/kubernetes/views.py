@@ -161,7 +161,13 @@ def link_references(objects: list[K8sObject], natives: list[NativeResource]) -> 
     """`meta["refs"]`: (edge type, address) of the objects an object sends traffic to: an
     Ingress or a route to its backend Services, a Service to the workloads its selector picks."""
     services = {(o.namespace, o.name): o for o in objects if o.type == "core/Service"}
-    workloads = [(o, m) for o in objects for _s, m in pod_specs(o)]
+    # each workload's pod labels, read once, and the workloads carrying each label: a Service's
+    # candidates are those with its selector's first label (the run may hold thousands of each)
+    workloads = [(o, _labels(m)) for o in objects for _s, m in pod_specs(o)]
+    by_label: dict[tuple[str, str | None], list[tuple[K8sObject, dict[str, str | None]]]] = {}
+    for entry in workloads:
+        for label in entry[1].items():
+            by_label.setdefault(label, []).append(entry)
     for obj, res in zip(objects, natives, strict=True):
         refs: list[tuple[str, str]] = []
         names: list[str | None] = []
@@ -178,14 +184,20 @@ def link_references(objects: list[K8sObject], natives: list[NativeResource]) -> 
         if obj.type == "core/Service":
             sel = child(obj.body, "spec", "selector")
             want = {k: text(v) for k, v in sel.items()} if sel is not None else {}
-            for w, meta in workloads:
-                labels = child(meta, "labels")
-                have = {k: text(v) for k, v in labels.items()} if labels is not None else {}
+            first = next(iter(want.items()), None)
+            # a selector value that is not text (None) also matches a workload without that label
+            candidates = workloads if first is None or first[1] is None else by_label.get(first, [])
+            for w, have in candidates:
                 if want and all(have.get(k) == v for k, v in want.items()) and \
                         (w.namespace is None or obj.namespace is None or w.namespace == obj.namespace):
                     refs.append(("routes_to", w.address))
         if refs:
             res.meta["refs"] = sorted(set(refs))
+
+
+def _labels(meta: Value | None) -> dict[str, str | None]:
+    labels = child(meta, "labels")
+    return {k: text(v) for k, v in labels.items()} if labels is not None else {}
 
 
 def _resolve_all(v: Value | None, keys: tuple[str, ...]) -> list[Value]:

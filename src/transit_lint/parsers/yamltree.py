@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -31,23 +31,56 @@ MAX_NODES = 1_000_000  # values in one document after alias expansion
 
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_IMPLICIT_TAGS: dict[str, str] = {}
-
-
-def _implicit_tag(text: str) -> str:
-    """The tag YAML's resolver gives a plain scalar: a pure function of its text (the same
-    keys and words recur across files), so remembered (bounded)."""
-    tag = _IMPLICIT_TAGS.get(text)
-    if tag is None:
-        tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if len(_IMPLICIT_TAGS) < 50_000 and len(text) <= 200:
-            _IMPLICIT_TAGS[text] = tag
-    return tag
-
-
 _CONVERTED_TAGS = {
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
 }
+# plain scalar text -> its value: a pure function of the text (the same keys and words recur across
+# files), so remembered (bounded)
+_PLAIN_VALUES: dict[str, Any] = {}
+_MISSING = object()
+
+
+def _plain_value(text: str) -> Any:
+    """The value of an untagged plain scalar: the tag YAML's resolver gives it, converted."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    value = _tagged_value(tag, text)
+    if len(_PLAIN_VALUES) < 50_000 and len(text) <= 200:
+        _PLAIN_VALUES[text] = value
+    return value
+
+
+def _tagged_value(tag: str, text: str) -> Any:
+    if tag in _CONVERTED_TAGS and not (tag == "tag:yaml.org,2002:int" and ":" in text):
+        try:
+            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+        except (ValueError, yaml.YAMLError):
+            return text
+    return text  # strings, timestamps, sexagesimal numbers (Go YAML reads them as strings), unknown tags
+
+
+def _span_maker() -> Callable[[int, int, int, int], Span]:
+    """`Span(...)` goes through the frozen dataclass's `object.__setattr__` for each field (1.4 us,
+    the largest cost of a YAML value); setting its slots directly makes the same object in half
+    the time. Falls back to the class itself if its layout ever changes."""
+    try:
+        s1, s2, s3, s4 = (getattr(Span, f).__set__ for f in ("line", "column", "end_line", "end_column"))
+    except AttributeError:
+        return Span
+    new = object.__new__
+
+    def make(line: int, column: int, end_line: int, end_column: int) -> Span:
+        span: Span = new(Span)
+        s1(span, line)
+        s2(span, column)
+        s3(span, end_line)
+        s4(span, end_column)
+        return span
+
+    probe = make(1, 2, 3, 4)
+    return make if probe == Span(1, 2, 3, 4) and hash(probe) == hash(Span(1, 2, 3, 4)) else Span
+
+
+_span = _span_maker()
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=\s|$)", re.M)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -147,26 +180,31 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 
 
 class _Frame:
-    __slots__ = ("anchor", "data", "flow", "is_map", "key", "key_start", "last_end", "merges", "size", "start",
+    """An open mapping or sequence."""
+
+    __slots__ = ("anchor", "column", "data", "flow", "is_map", "key", "last", "line", "merges", "size", "start",
                  "tag", "template")
 
-    def __init__(self, is_map: bool, start: Any, anchor: str | None, flow: bool, template: bool,
-                 tag: str | None = None) -> None:
+    def __init__(self, is_map: bool, start: Any, line: int, anchor: str | None, flow: bool, template: bool,
+                 tag: str | None) -> None:
         self.is_map = is_map
         self.data: Any = {} if is_map else []
-        self.start = start
+        self.start = start  # libyaml's mark: `_end` compares its line, errors report it
+        self.line, self.column = line, start.column + 1
         self.anchor = anchor
         self.flow = flow
         self.template = template
-        self.key: tuple[str, Any, bool] | None = None  # (text, start mark, is a merge key)
-        self.key_start: Any = None
-        self.last_end: tuple[int, int] | None = None
+        self.key: tuple[str, int, int, bool] | None = None  # (text, line, column, is a merge key)
+        self.last: Span | None = None  # the last item's span: a block collection ends where it does
         self.merges: list[Value] = []
         self.size = 1
         self.tag = tag
 
 
 class _Builder:
+    """Values from libyaml's events. The loop handles scalars and plain collections inline: a
+    method call per event costs about as much as libyaml's own work for it."""
+
     def __init__(self, chunk: str, offset: int, lines: list[str], tags: TagHandler | None = None,
                  unique_keys: bool = False, templates: bool = True) -> None:
         self.tags = tags
@@ -194,94 +232,157 @@ class _Builder:
             col = len(self.lines[line - 1]) + 1 if 0 < line <= len(self.lines) else 1
         return line, col
 
-    def _span(self, start: Any, end: tuple[int, int]) -> Span:
-        line, col = self._pos(start)
-        return Span(line, col, end[0], end[1])
-
     # ---- events ----
     def run(self) -> list[YamlDocument]:
-        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
-        opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-        closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         # the events straight from the parser (yaml.parse wraps them in a generator: ~1 us each)
         loader = LOADER(self.chunk)
         try:
-            next_event = loader.get_event
-            ev = next_event()
-            while ev is not None:
-                kind = type(ev)
-                if kind is scalar:
-                    self._scalar(ev)
-                elif kind in opens:
-                    self._open(ev)
-                elif kind in closes:
-                    self._close(ev)
-                elif kind is alias:
-                    self._alias(ev)
-                elif kind is yaml.DocumentStartEvent:
-                    self.anchors.clear()
-                    self.nodes = 0
-                    self.templated = False
-                ev = next_event()
+            self._read(loader.get_event)
         finally:
             loader.dispose()
         return self.docs
 
-    def _open(self, ev: Any) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            line, col = self._pos(ev.start_mark)
-            raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
-        is_map = type(ev) is yaml.MappingStartEvent
-        start = ev.start_mark
-        template = bool(self.templates and is_map and ev.flow_style and start is not None
-                        and self.chunk.startswith("{{", start.index))
-        self.stack.append(_Frame(is_map, start, ev.anchor, bool(ev.flow_style), template, ev.tag))
-        if ev.anchor:
-            self.open_anchors.add(ev.anchor)
+    def _read(self, next_event: Callable[[], Any]) -> None:
+        scalar, alias, document = yaml.ScalarEvent, yaml.AliasEvent, yaml.DocumentStartEvent
+        mapping = yaml.MappingStartEvent
+        opens = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+        stack, offset, tags, unique_keys = self.stack, self.offset, self.tags, self.unique_keys
+        templates, anchors, docs = self.templates, self.anchors, self.docs
+        plain_values, missing, new_span, unknown = _PLAIN_VALUES, _MISSING, _span, UNKNOWN
+        frame: _Frame | None = None  # the open collection (stack[-1])
+        ev = next_event()
+        while ev is not None:
+            kind = type(ev)
+            if kind is scalar:
+                start = ev.start_mark
+                text: str = ev.value
+                if frame is not None and frame.is_map and frame.key is None:
+                    frame.key = (text, offset + start.line + 1, start.column + 1,
+                                 text == "<<" and ev.style == "" and ev.implicit[0])
+                    ev = next_event()
+                    continue
+                # the value's span (an end at column 0 of a later line is the end of the line before)
+                end = ev.end_mark
+                end_line, end_col = offset + end.line + 1, end.column + 1
+                if end_col == 1 and end.line > start.line:
+                    end_line, end_col = self._end(start, end)
+                span = new_span(offset + start.line + 1, start.column + 1, end_line, end_col)
+                tag = ev.tag
+                if templates and "{" in text and "\n" not in text and _TEMPLATE.search(text):
+                    self.templated = True
+                    value = Value(unknown, span, None, "unrendered template")
+                else:
+                    if ev.style == "" and ev.implicit[0]:
+                        data = plain_values.get(text, missing)
+                        if data is missing:
+                            data = _plain_value(text)
+                    elif tag is None or tag == "!":
+                        data = text
+                    else:
+                        data = _tagged_value(tag, text)
+                    value = Value(data, span)
+                    if tag is not None and tags is not None and _is_local(tag):
+                        value = tags(tag, value)
+                self.nodes += 1
+                size = 1
+                if ev.anchor:
+                    anchors[ev.anchor] = (value, 1)
+            elif kind in closes:
+                assert frame is not None
+                done = frame
+                stack.pop()
+                frame = stack[-1] if stack else None
+                start = done.start
+                # the collection's span: a block one ends where its last item does
+                last = done.last
+                if done.flow or last is None:
+                    end_line, end_col = self._end(start, ev.end_mark)
+                else:
+                    end_line, end_col = last.end_line, last.end_column
+                span = new_span(done.line, done.column, end_line, end_col)
+                if done.template or done.merges or done.tag is not None:
+                    value = self._value(done, span)
+                else:
+                    value = Value(done.data, span)
+                self.nodes += 1
+                size = done.size
+                if done.anchor:
+                    self.open_anchors.discard(done.anchor)
+                    anchors[done.anchor] = (value, size)
+            elif kind in opens:
+                start = ev.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    self._too_deep(start)
+                is_map = kind is mapping
+                flow = ev.flow_style
+                frame = _Frame(is_map, start, offset + start.line + 1, ev.anchor, bool(flow),
+                               bool(templates and is_map and flow and self.chunk.startswith("{{", start.index)),
+                               ev.tag)
+                stack.append(frame)
+                if ev.anchor:
+                    self.open_anchors.add(ev.anchor)
+                ev = next_event()
+                continue
+            elif kind is alias:
+                start = ev.start_mark
+                found = self._alias(ev, frame)
+                if found is None:
+                    ev = next_event()
+                    continue
+                value, size = found
+                self.nodes += size
+            else:
+                if kind is document:
+                    anchors.clear()
+                    self.nodes = 0
+                    self.templated = False
+                ev = next_event()
+                continue
+            if self.nodes > MAX_NODES:
+                self._too_many(start)
+            # the value joins its collection
+            if frame is None:
+                docs.append(YamlDocument(value, value.span, self.templated))
+            else:
+                frame.size += size
+                if frame.size > MAX_NODES:
+                    self._too_many(start)
+                span = frame.last = value.span
+                if not frame.is_map:
+                    frame.data.append(value)
+                elif frame.key is None:  # a collection used as a key: keep it as text
+                    line, col = self._pos(start)
+                    frame.key = (_key_text(value), line, col, False)
+                else:
+                    key, k_line, k_col, merge = frame.key
+                    frame.key = None
+                    if merge:
+                        frame.merges.extend(v for v in (value.data if isinstance(value.data, list) else [value])
+                                            if isinstance(v.data, dict))
+                    else:
+                        if unique_keys and key in frame.data:
+                            raise _Refused(f"duplicate key {key!r}", k_line, k_col)
+                        # values reaching here are new: the entry is the value with its key's span
+                        value.key_span = new_span(k_line, k_col, span.end_line, span.end_column)
+                        frame.data[key] = value
+            ev = next_event()
+
+    def _too_deep(self, mark: Any) -> NoReturn:
+        line, col = self._pos(mark)
+        raise _Refused(f"document nests deeper than {MAX_DEPTH} levels; not read", line, col)
 
     def _count(self, n: int, mark: Any) -> None:
         self.nodes += n
         if self.nodes > MAX_NODES:
-            line, col = self._pos(mark)
-            raise _Refused(f"document expands to more than {MAX_NODES} values through aliases; not read", line, col)
+            self._too_many(mark)
 
-    def _scalar(self, ev: Any) -> None:
-        frame = self.stack[-1] if self.stack else None
-        if frame is not None and frame.is_map and frame.key is None:
-            text = ev.value
-            merge = ev.style == "" and ev.implicit[0] and text == "<<"
-            frame.key = (text, ev.start_mark, merge)
-            return
-        end = self._end(ev.start_mark, ev.end_mark)
-        value = Value(self._convert(ev), self._span(ev.start_mark, end))
-        if value.data is UNKNOWN:
-            value.origin = "unrendered template"
-        elif self.tags is not None and _is_local(ev.tag):
-            value = self.tags(ev.tag, value)
-        self._count(1, ev.start_mark)
-        if ev.anchor:
-            self.anchors[ev.anchor] = (value, 1)
-        self._add(value, 1, ev.start_mark)
+    def _too_many(self, mark: Any) -> NoReturn:
+        line, col = self._pos(mark)
+        raise _Refused(f"document expands to more than {MAX_NODES} values through aliases; not read", line, col)
 
-    def _convert(self, ev: Any) -> Any:
-        text: str = ev.value
-        if ev.style == "" and ev.implicit[0]:
-            tag = _implicit_tag(text)
-        elif ev.tag in (None, "!"):
-            tag = "tag:yaml.org,2002:str"
-        else:
-            tag = ev.tag
-        if self.templates and "\n" not in text and _TEMPLATE.search(text):
-            self.templated = True
-            return UNKNOWN
-        if tag in _CONVERTED_TAGS and not (tag == "tag:yaml.org,2002:int" and ":" in text):
-            try:
-                return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-            except (ValueError, yaml.YAMLError):
-                return text
-        return text  # strings, timestamps, sexagesimal numbers (Go YAML reads them as strings), unknown tags
-
-    def _alias(self, ev: Any) -> None:
+    def _alias(self, ev: Any, frame: _Frame | None) -> tuple[Value, int] | None:
+        """The value an alias stands for and its size; None when it is a mapping's key."""
         name = ev.anchor
         line, col = self._pos(ev.start_mark)
         if name in self.open_anchors and name not in self.anchors:
@@ -289,63 +390,27 @@ class _Builder:
         if name not in self.anchors:
             raise _Refused(f"alias *{name} has no anchor", line, col)
         target, size = self.anchors[name]
-        self._count(size, ev.start_mark)
-        frame = self.stack[-1] if self.stack else None
         if frame is not None and frame.is_map and frame.key is None:
-            frame.key = (str(target.plain()) if target.data is not UNKNOWN else "?", ev.start_mark, False)
-            return
-        end = self._end(ev.start_mark, ev.end_mark)
-        self._add(Value(target.data, self._span(ev.start_mark, end), origin=target.origin), size, ev.start_mark)
+            self._count(size, ev.start_mark)
+            frame.key = (str(target.plain()) if target.data is not UNKNOWN else "?", line, col, False)
+            return None
+        end_line, end_col = self._end(ev.start_mark, ev.end_mark)
+        return Value(target.data, Span(line, col, end_line, end_col), origin=target.origin), size
 
-    def _close(self, ev: Any) -> None:
-        frame = self.stack.pop()
-        end = self._end(frame.start, ev.end_mark) if frame.flow or frame.last_end is None else frame.last_end
-        span = self._span(frame.start, end)
+    def _value(self, frame: _Frame, span: Span) -> Value:
+        """The value of a collection that just closed, when it is a template, merges keys or
+        carries a tag."""
         if frame.template:
             self.templated = True
-            value = Value(UNKNOWN, span, origin="unrendered template")
-        else:
-            if frame.is_map:
-                for m in frame.merges:
-                    for k, v in m.items():
-                        frame.data.setdefault(k, v)
-            value = Value(frame.data, span)
-            if self.tags is not None and _is_local(frame.tag):
-                value = self.tags(frame.tag, value)  # type: ignore[arg-type]
-        self._count(1, frame.start)
-        if frame.anchor:
-            self.open_anchors.discard(frame.anchor)
-            self.anchors[frame.anchor] = (value, frame.size)
-        self._add(value, frame.size, frame.start)
-
-    def _add(self, value: Value, size: int, start: Any) -> None:
-        if not self.stack:
-            self.docs.append(YamlDocument(value, value.span, self.templated))
-            return
-        frame = self.stack[-1]
-        frame.size += size
-        if frame.size > MAX_NODES:
-            line, col = self._pos(start)
-            raise _Refused(f"document expands to more than {MAX_NODES} values through aliases; not read", line, col)
-        frame.last_end = (value.span.end_line, value.span.end_column)
-        if not frame.is_map:
-            frame.data.append(value)
-            return
-        if frame.key is None:  # a collection used as a key: keep it as text
-            frame.key = (_key_text(value), start, False)
-            return
-        text, key_start, merge = frame.key
-        frame.key = None
-        if merge:
-            frame.merges.extend(v for v in (value.data if isinstance(value.data, list) else [value])
-                                if isinstance(v.data, dict))
-            return
-        k_line, k_col = self._pos(key_start)
-        if self.unique_keys and text in frame.data:
-            raise _Refused(f"duplicate key {text!r}", k_line, k_col)
-        entry = Value(value.data, value.span, Span(k_line, k_col, value.span.end_line, value.span.end_column),
-                      value.origin)
-        frame.data[text] = entry
+            return Value(UNKNOWN, span, origin="unrendered template")
+        if frame.is_map:
+            for m in frame.merges:
+                for k, v in m.items():
+                    frame.data.setdefault(k, v)
+        value = Value(frame.data, span)
+        if self.tags is not None and _is_local(frame.tag):
+            value = self.tags(frame.tag, value)  # type: ignore[arg-type]
+        return value
 
 
 def _is_local(tag: str | None) -> bool:
