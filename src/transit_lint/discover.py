@@ -48,6 +48,40 @@ def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
         return False
 
 
+@dataclass
+class Listing:
+    """One folder's entries: `names` (sorted; every kind of entry, as a glob sees them) and
+    `readable`, the names for which `readable_inside(folder / name, roots)` holds."""
+
+    names: list[str]
+    readable: set[str]
+
+
+def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
+    """`readable_inside` for every entry of a folder at the cost of one listing and one realpath
+    (instead of a stat and a realpath per file): an entry that is not a link is a regular file
+    inside the roots when it is a file and the folder's real path is inside them."""
+    try:
+        with os.scandir(d) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return Listing([], set())
+    real = Path(os.path.realpath(d))
+    folder_inside = _inside(real, roots)
+    readable: set[str] = set()
+    for e in entries:
+        try:
+            if e.is_symlink():
+                ok = readable_inside(d / e.name, roots)
+            else:
+                ok = e.is_file(follow_symlinks=False) and (folder_inside or _inside(real / e.name, roots))
+        except OSError:
+            ok = False
+        if ok:
+            readable.add(e.name)
+    return Listing([e.name for e in entries], readable)
+
+
 def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
     out = Discovered()
     roots: list[Path] = []

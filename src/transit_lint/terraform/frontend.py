@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..discover import display_path, read_text, readable_inside
+from ..discover import Listing, display_path, list_readable, read_text, readable_inside
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..normalize.mapping import load_table
@@ -35,6 +35,7 @@ class TerraformFrontend:
         self.cache: dict[Path, list[ParsedFile]] = {}
         self.result = FrontendResult()
         self._reported: set[Path] = set()
+        self._listings: dict[Path, Listing] = {}
 
     def rel(self, p: Path) -> str:
         return display_path(p, self.base)
@@ -57,9 +58,17 @@ class TerraformFrontend:
                 self.result.errors.append(parse_error(rel, prob.span, prob.message + extra))
         return ParsedFile(path, rel, hcl)
 
+    def listing(self, d: Path) -> Listing:
+        """A folder listed once for both its .tf files and its var files."""
+        found = self._listings.get(d)
+        if found is None:
+            found = self._listings[d] = list_readable(d, self.roots)
+        return found
+
     def parse_dir(self, d: Path) -> list[ParsedFile]:
         if d not in self.cache:
-            files = sorted(p for p in d.glob("*.tf") if readable_inside(p, self.roots))
+            listing = self.listing(d)
+            files = [d / n for n in listing.names if n.endswith(".tf") and n in listing.readable]
             parsed = [self.parse_file(p) for p in files]
             self.cache[d] = [p for p in parsed if p is not None]
         return self.cache[d]
@@ -67,11 +76,14 @@ class TerraformFrontend:
     def var_files(self, d: Path, extra: list[Path]) -> list[tuple[str, HclFile | dict[str, object]]]:
         """terraform.tfvars, then *.auto.tfvars in name order, then --var-file, as Terraform does."""
         out: list[tuple[str, HclFile | dict[str, object]]] = []
-        candidates = [d / "terraform.tfvars", d / "terraform.tfvars.json"]
-        candidates += sorted(d.glob("*.auto.tfvars")) + sorted(d.glob("*.auto.tfvars.json"))
-        candidates += extra
-        for p in candidates:
-            if not readable_inside(p, self.roots) and p not in extra:
+        listing = self.listing(d)
+        names = ["terraform.tfvars", "terraform.tfvars.json"]
+        names += [n for n in listing.names if n.endswith(".auto.tfvars")]
+        names += [n for n in listing.names if n.endswith(".auto.tfvars.json")]
+        candidates = [(d / n, n in listing.readable) for n in names]
+        candidates += [(p, readable_inside(p, self.roots)) for p in extra]
+        for p, readable in candidates:
+            if not readable and p not in extra:
                 continue
             ft = read_text(p, self.max_bytes)
             rel = self.rel(p)

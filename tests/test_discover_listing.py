@@ -1,0 +1,34 @@
+"""list_readable (one listing per folder) must agree with readable_inside (one check per file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from transit_lint.discover import list_readable, readable_inside
+
+
+def test_list_readable_agrees_with_readable_inside(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    d = root / "mod"
+    d.mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.tf").write_text("a = 1\n")
+    (d / "main.tf").write_text("a = 1\n")
+    (d / ".hidden.tf").write_text("a = 1\n")
+    (d / "x.auto.tfvars").write_text("a = 1\n")
+    (d / "dir.tf").mkdir()
+    (root / "sibling.tf").write_text("a = 1\n")
+    os.symlink(outside / "secret.tf", d / "escape.tf")
+    os.symlink(root / "sibling.tf", d / "inside_link.tf")
+    os.symlink(tmp_path / "missing.tf", d / "dangling.tf")
+    os.symlink(root, d / "dirlink.tf")
+
+    listing = list_readable(d, (root,))
+    assert listing.names == sorted(os.listdir(d))
+    assert listing.readable == {n for n in listing.names if readable_inside(d / n, (root,))}
+    assert listing.readable == {"main.tf", ".hidden.tf", "x.auto.tfvars", "inside_link.tf"}
+    # a folder outside the roots (reached through a link) holds nothing readable
+    assert list_readable(outside, (root,)).readable == set()
+    assert list_readable(tmp_path / "nowhere", (root,)).names == []
