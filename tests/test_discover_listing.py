@@ -32,3 +32,12 @@ def test_list_readable_agrees_with_readable_inside(tmp_path: Path) -> None:
     # a folder outside the roots (reached through a link) holds nothing readable
     assert list_readable(outside, (root,)).readable == set()
     assert list_readable(tmp_path / "nowhere", (root,)).names == []
+
+
+def test_inside_is_equality_or_ancestry() -> None:
+    from transit_lint.discover import _inside
+
+    cases = ["/", "/a", "/a/b", "/a/bc", "/ab", "/a/b/c/d", "a", "a/b", ".", "/a/../a/b", "..", "../a", "//a"]
+    for p in cases:
+        for r in cases:
+            assert _inside(Path(p), (Path(r),)) == (Path(p) == Path(r) or Path(r) in Path(p).parents), (p, r)

@@ -37,7 +37,11 @@ def format_of(path: Path) -> str | None:
 
 
 def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
-    return any(p == r or r in p.parents for r in roots)
+    """`p` is a root or lies under one: p == r or r in p.parents, compared as tuples of parts
+    (walking `p.parents` builds a Path per level). Only an absolute path has "/" as its first
+    part, so a relative root (even ".", with no parts) never holds an absolute path."""
+    parts = p.parts
+    return any(parts[: len(r.parts)] == r.parts and (bool(r.parts) or not p.root) for r in roots)
 
 
 def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
