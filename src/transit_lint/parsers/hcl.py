@@ -370,8 +370,14 @@ class _Builder:
             # literal_value, template_expr, ...) hand over to their child
             kind = node.kind_id
             if kind == k.expression:
+                kids = node.named_children
+                if len(kids) == 1:  # the common case, without filtering out comments
+                    only = kids[0].kind_id
+                    if only != k.comment and only != k.variable_expr:
+                        node = kids[0]
+                        continue
                 comment = k.comment
-                kids = [c for c in node.named_children if c.kind_id != comment]
+                kids = [c for c in kids if c.kind_id != comment]
                 if not kids:
                     return Opaque(self.text(node), _span(node))
                 if len(kids) > 1 or kids[0].kind_id == k.variable_expr:
