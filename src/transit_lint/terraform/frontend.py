@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..discover import Listing, display_path, list_readable, read_text, readable_inside
+from ..discover import Listing, display_path, list_readable, read_text
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..normalize.mapping import load_table
@@ -36,8 +36,15 @@ class TerraformFrontend:
         self.result = FrontendResult()
         self._reported: set[Path] = set()
         self._listings: dict[Path, Listing] = {}
+        self._real_folders: dict[Path, Path] = {}
+        base_text = str(base)
+        self._base_prefix = base_text + "/" if base_text not in ("/", "//") else ""
 
     def rel(self, p: Path) -> str:
+        """display_path(p, base); a path under the base is cut as a string (relative_to is slow)."""
+        s = str(p)
+        if self._base_prefix and s.startswith(self._base_prefix):
+            return s[len(self._base_prefix) :]
         return display_path(p, self.base)
 
     def parse_file(self, path: Path) -> ParsedFile | None:
@@ -62,7 +69,7 @@ class TerraformFrontend:
         """A folder listed once for both its .tf files and its var files."""
         found = self._listings.get(d)
         if found is None:
-            found = self._listings[d] = list_readable(d, self.roots)
+            found = self._listings[d] = list_readable(d, self.roots, self._real_folders)
         return found
 
     def parse_dir(self, d: Path) -> list[ParsedFile]:
@@ -80,11 +87,11 @@ class TerraformFrontend:
         names = ["terraform.tfvars", "terraform.tfvars.json"]
         names += [n for n in listing.names if n.endswith(".auto.tfvars")]
         names += [n for n in listing.names if n.endswith(".auto.tfvars.json")]
-        candidates = [(d / n, n in listing.readable) for n in names]
-        candidates += [(p, readable_inside(p, self.roots)) for p in extra]
-        for p, readable in candidates:
-            if not readable and p not in extra:
-                continue
+        # a file of the folder is read when readable or named by --var-file too; every
+        # --var-file is read (a missing one is reported)
+        candidates = [d / n for n in names if n in listing.readable or (extra and d / n in extra)]
+        candidates += extra
+        for p in candidates:
             ft = read_text(p, self.max_bytes)
             rel = self.rel(p)
             if ft.fatal:
