@@ -43,19 +43,6 @@ def test_inside_is_equality_or_ancestry() -> None:
             assert _inside(Path(p), (Path(r),)) == (Path(p) == Path(r) or Path(r) in Path(p).parents), (p, r)
 
 
-def test_real_folder_is_realpath(tmp_path: Path) -> None:
-    from transit_lint.discover import real_folder
-
-    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
-    os.symlink(tmp_path / "a" / "b", tmp_path / "link")
-    os.symlink(tmp_path / "link", tmp_path / "a" / "hop")
-    known: dict[Path, Path] = {}
-    for d in [tmp_path / "a" / "b" / "c", tmp_path / "link" / "c", tmp_path / "a" / "hop" / "c",
-              tmp_path / "a" / ".." / "link", tmp_path / "missing" / "x", tmp_path / "a" / "b"]:
-        assert real_folder(d, known) == Path(os.path.realpath(d)), d
-        assert real_folder(d, {}) == Path(os.path.realpath(d)), d
-
-
 def test_terraform_rel_is_display_path() -> None:
     from transit_lint.discover import display_path
     from transit_lint.terraform.frontend import TerraformFrontend

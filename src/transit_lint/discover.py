@@ -61,31 +61,16 @@ class Listing:
     readable: set[str]
 
 
-def real_folder(d: Path, known: dict[Path, Path]) -> Path:
-    """`Path(os.path.realpath(d))`, at one lstat when the real path of `d`'s parent is in `known`
-    (which this fills): a last part that is not a link adds itself to its parent's real path."""
-    found = known.get(d)
-    if found is None:
-        parent = d.parent
-        if parent == d or d.name == ".." or os.path.islink(d):
-            found = Path(os.path.realpath(d))
-        else:
-            found = real_folder(parent, known) / d.name
-        known[d] = found
-    return found
-
-
-def list_readable(d: Path, roots: tuple[Path, ...], real_folders: dict[Path, Path] | None = None) -> Listing:
+def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
     """`readable_inside` for every entry of a folder at the cost of one listing and one realpath
     (instead of a stat and a realpath per file): an entry that is not a link is a regular file
-    inside the roots when it is a file and the folder's real path is inside them.
-    `real_folders` keeps real paths between calls (see `real_folder`)."""
+    inside the roots when it is a file and the folder's real path is inside them."""
     try:
         with os.scandir(d) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError:
         return Listing([], set())
-    real = real_folder(d, {} if real_folders is None else real_folders)
+    real = Path(os.path.realpath(d))
     folder_inside = _inside(real, roots)
     readable: set[str] = set()
     for e in entries:

@@ -36,7 +36,6 @@ class TerraformFrontend:
         self.result = FrontendResult()
         self._reported: set[Path] = set()
         self._listings: dict[Path, Listing] = {}
-        self._real_folders: dict[Path, Path] = {}
         base_text = str(base)
         self._base_prefix = base_text + "/" if base_text not in ("/", "//") else ""
 
@@ -69,7 +68,7 @@ class TerraformFrontend:
         """A folder listed once for both its .tf files and its var files."""
         found = self._listings.get(d)
         if found is None:
-            found = self._listings[d] = list_readable(d, self.roots, self._real_folders)
+            found = self._listings[d] = list_readable(d, self.roots)
         return found
 
     def parse_dir(self, d: Path) -> list[ParsedFile]:
