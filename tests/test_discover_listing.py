@@ -52,3 +52,19 @@ def test_terraform_rel_is_display_path() -> None:
         fe = TerraformFrontend(Path(base), (), 100)
         for p in paths:
             assert fe.rel(Path(p)) == display_path(Path(p), Path(base)), (base, p)
+
+
+def test_realpath_is_os_realpath(tmp_path: Path) -> None:
+    from transit_lint.discover import realpath
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "f.tf").write_text("")
+    os.symlink(tmp_path / "a" / "b", tmp_path / "link")
+    os.symlink(tmp_path / "link", tmp_path / "a" / "hop")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    os.symlink("loop", tmp_path / "loop")
+    t = str(tmp_path)
+    for p in ["/", "", ".", "a", "a/b", t, t + "/", t + "//a", t + "/a/b/c", t + "/link/c", t + "/a/hop/c",
+              t + "/a/../link", t + "/a/./b", t + "/missing/x", t + "/a/f.tf", t + "/a/f.tf/x", t + "/dangling",
+              t + "/dangling/x", t + "/loop", t + "/loop/x", t + "/.hidden", "//", "//a", "/a/..", "/proc/self"]:
+        assert realpath(p) == os.path.realpath(p), p

