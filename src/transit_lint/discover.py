@@ -8,6 +8,7 @@ ambiguous (a `.yaml` may be CloudFormation, Kubernetes or neither).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,11 @@ def format_of(path: Path) -> str | None:
 
 
 def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
-    return any(p == r or r in p.parents for r in roots)
+    """`p` is a root or lies under one: p == r or r in p.parents, compared as tuples of parts
+    (walking `p.parents` builds a Path per level). Only an absolute path has "/" as its first
+    part, so a relative root (even ".", with no parts) never holds an absolute path."""
+    parts = p.parts
+    return any(parts[: len(r.parts)] == r.parts and (bool(r.parts) or not p.root) for r in roots)
 
 
 def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
@@ -46,6 +51,59 @@ def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
         return p.is_file() and _inside(p.resolve(), roots)
     except OSError:
         return False
+
+
+@dataclass
+class Listing:
+    """One folder's entries: `names` (sorted; every kind of entry, as a glob sees them) and
+    `readable`, the names for which `readable_inside(folder / name, roots)` holds."""
+
+    names: list[str]
+    readable: set[str]
+
+
+def realpath(path: str) -> str:
+    """os.path.realpath(path), about 4x cheaper for the common plain absolute path (no ".", ".."
+    or hidden part, no doubled or trailing slash): one lstat per part, and when none is a link
+    the path is its own real path. Anything else goes to os.path.realpath."""
+    if path[:1] != "/" or "//" in path or "/." in path or path.endswith("/"):
+        return os.path.realpath(path)
+    at = path.find("/", 1)
+    while True:
+        part = path if at == -1 else path[:at]
+        try:
+            if stat.S_ISLNK(os.lstat(part).st_mode):
+                return os.path.realpath(path)
+        except OSError:
+            pass  # like os.path.realpath (not strict): a part that cannot be read is taken as it is
+        if at == -1:
+            return path
+        at = path.find("/", at + 1)
+
+
+def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
+    """`readable_inside` for every entry of a folder at the cost of one listing and one realpath
+    (instead of a stat and a realpath per file): an entry that is not a link is a regular file
+    inside the roots when it is a file and the folder's real path is inside them."""
+    try:
+        with os.scandir(d) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return Listing([], set())
+    real = Path(realpath(str(d)))
+    folder_inside = _inside(real, roots)
+    readable: set[str] = set()
+    for e in entries:
+        try:
+            if e.is_symlink():
+                ok = readable_inside(d / e.name, roots)
+            else:
+                ok = e.is_file(follow_symlinks=False) and (folder_inside or _inside(real / e.name, roots))
+        except OSError:
+            ok = False
+        if ok:
+            readable.add(e.name)
+    return Listing([e.name for e in entries], readable)
 
 
 def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:

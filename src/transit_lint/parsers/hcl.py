@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Union
 
+from ..spans import NO_SPAN as _NO_SPAN
 from ..spans import Span
 
 # ---- expressions -------------------------------------------------------------------------
@@ -125,6 +126,9 @@ class SyntaxProblem:
 
 @dataclass(slots=True)
 class HclFile:
+    """A parsed file. Read-only once built: the Terraform front end shares one between files of
+    identical text."""
+
     body: Block  # type "" for the file body
     problems: list[SyntaxProblem]
     comments: list[tuple[int, str]]  # (line, text) of every comment, for suppressions and markers
@@ -134,11 +138,74 @@ class HclFile:
 
 
 @cache
-def _parser() -> Any:
+def _language() -> Any:
     import tree_sitter_hcl
-    from tree_sitter import Language, Parser
+    from tree_sitter import Language
 
-    return Parser(Language(tree_sitter_hcl.language()))
+    return Language(tree_sitter_hcl.language())
+
+
+@cache
+def _parser() -> Any:
+    from tree_sitter import Parser
+
+    return Parser(_language())
+
+
+class _Kinds:
+    """The grammar's node kind ids, resolved once. The builder compares `node.kind_id` (an int)
+    rather than `node.type`, which makes a new str on every access. A name the grammar lacks
+    gets -1, which no node has."""
+
+    def __init__(self, lang: Any) -> None:
+        def kind(name: str) -> int:
+            found = lang.id_for_node_kind(name, True)
+            return -1 if found is None else int(found)
+
+        self.error = kind("ERROR")
+        self.comment = kind("comment")
+        self.identifier = kind("identifier")
+        self.body = kind("body")
+        self.attribute = kind("attribute")
+        self.block = kind("block")
+        self.block_start = kind("block_start")
+        self.expression = kind("expression")
+        self.literal_value = kind("literal_value")
+        self.numeric_lit = kind("numeric_lit")
+        self.bool_lit = kind("bool_lit")
+        self.null_lit = kind("null_lit")
+        self.string_lit = kind("string_lit")
+        self.template_expr = kind("template_expr")
+        self.quoted_template = kind("quoted_template")
+        self.heredoc_template = kind("heredoc_template")
+        self.template_literal = kind("template_literal")
+        self.template_interpolation = kind("template_interpolation")
+        self.template_directive = kind("template_directive")
+        self.collection_value = kind("collection_value")
+        self.tuple = kind("tuple")
+        self.object = kind("object")
+        self.object_elem = kind("object_elem")
+        self.function_call = kind("function_call")
+        self.function_arguments = kind("function_arguments")
+        self.expand_ellipsis = kind("expand_ellipsis")
+        self.conditional = kind("conditional")
+        self.operation = kind("operation")
+        self.binary_operation = kind("binary_operation")
+        self.unary_operation = kind("unary_operation")
+        self.variable_expr = kind("variable_expr")
+        self.parenthesized_expression = kind("parenthesized_expression")
+        self.get_attr = kind("get_attr")
+        self.index = kind("index")
+        self.new_index = kind("new_index")
+        self.legacy_index = kind("legacy_index")
+        self.splat = kind("splat")
+        # nodes that only hand over to their first named child
+        self.wrappers = frozenset({self.literal_value, self.template_expr, self.collection_value, self.operation})
+
+
+@cache
+def _kinds() -> _Kinds:
+    return _Kinds(_language())
 
 
 # The lines (as bytes) of the file being parsed when it is not pure ASCII: tree-sitter counts
@@ -153,11 +220,34 @@ def _col(row: int, byte_col: int) -> int:
     return len(_LINES[row][:byte_col].decode("utf-8", "replace")) + 1
 
 
+def _span_maker() -> Callable[[int, int, int, int], Span]:
+    """A Span constructor twice as fast as `Span(...)`: a frozen dataclass's __init__ goes
+    through object.__setattr__ for every field; this sets the slots directly. The parser makes
+    a Span for most nodes it keeps. (tests/test_hcl_parser.py checks it makes equal Spans.)"""
+    new = object.__new__
+    fields: Any = Span.__dict__
+    set_line, set_column, set_end_line, set_end_column = (
+        fields[name].__set__ for name in ("line", "column", "end_line", "end_column"))
+
+    def make(line: int, column: int, end_line: int, end_column: int) -> Span:
+        span: Span = new(Span)
+        set_line(span, line)
+        set_column(span, column)
+        set_end_line(span, end_line)
+        set_end_column(span, end_column)
+        return span
+
+    return make
+
+
+_new_span = _span_maker()
+
+
 def _span(node: Any) -> Span:
     (sr, sc), (er, ec) = node.start_point, node.end_point
     if _LINES is None:  # ASCII: bytes are code points (the common case, ~10% of parse time)
-        return Span(sr + 1, sc + 1, er + 1, ec + 1)
-    return Span(sr + 1, _col(sr, sc), er + 1, _col(er, ec))
+        return _new_span(sr + 1, sc + 1, er + 1, ec + 1)
+    return _new_span(sr + 1, _col(sr, sc), er + 1, _col(er, ec))
 
 
 def _text(node: Any) -> str:
@@ -197,103 +287,142 @@ MAX_NESTING = 100  # deeper expressions are kept opaque: no RecursionError on ho
 
 
 class _Builder:
-    def __init__(self, wanted: Callable[[str], bool] | None = None) -> None:
+    """Turns tree-sitter nodes into Blocks and Exprs.
+
+    Speed matters here (a large tree has ~300 nodes per file): children are fetched once per
+    node, kinds are compared as ints, text is sliced from the source instead of `node.text`, and
+    `depth` (enclosing blocks plus expression nodes, wrappers included, as MAX_NESTING counts
+    them) travels as an argument."""
+
+    def __init__(self, source: str, raw: bytes, wanted: Callable[[str], bool] | None = None) -> None:
         self.problems: list[SyntaxProblem] = []
         self.comments: list[tuple[int, str]] = []
-        self.depth = 0
         self.wanted = wanted
+        self.k = _kinds()
+        self.raw = raw
+        # byte offsets are str offsets in ASCII text: slice the str, no decoding
+        self.ascii: str | None = source if len(source) == len(raw) else None
+
+    def text(self, node: Any) -> str:
+        if self.ascii is not None:
+            return self.ascii[node.start_byte : node.end_byte]
+        return self.raw[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def literal_text(self, node: Any) -> str:
+        """The template_literal text of a string_lit (a label or a plain quoted string)."""
+        tl = self.k.template_literal
+        kids = node.children
+        if len(kids) == 3 and kids[1].kind_id == tl and kids[0].kind_id != tl and kids[2].kind_id != tl:
+            return self.text(kids[1])  # the common `"text"`
+        return "".join([self.text(c) for c in kids if c.kind_id == tl])
 
     # structure
-    def body(self, node: Any, into: Block) -> None:
-        for child in node.named_children:
-            t = child.type
-            if t == "attribute":
-                attr = self.attribute(child)
+    def body(self, node: Any, into: Block, depth: int) -> None:
+        k = self.k
+        # children, not named_children: the kinds looked at are all named
+        for child in node.children:
+            kind = child.kind_id
+            if kind == k.attribute:
+                attr = self.attribute(child, depth)
                 if attr is not None:
                     into.attributes[attr.name] = attr
-            elif t == "block":
-                into.blocks.append(self.block(child))
-            elif t == "comment":
-                self.comments.append((child.start_point[0] + 1, _text(child)))
-            elif t == "ERROR":
+            elif kind == k.block:
+                into.blocks.append(self.block(child, depth))
+            elif kind == k.comment:
+                self.comments.append((child.start_point[0] + 1, self.text(child)))
+            elif kind == k.error:
                 self.note_errors(child)
                 # what tree-sitter could not place may still hold whole blocks: salvage them
-                self.body(child, into)
+                self.body(child, into, depth)
 
-    def attribute(self, node: Any) -> Attribute | None:
-        name_node = node.child_by_field_name("name") or _first(node, "identifier")
-        expr_node = _first(node, "expression")
-        if name_node is None or expr_node is None:
-            return None
-        return Attribute(_text(name_node), self.expr(expr_node), _span(node))
+    def attribute(self, node: Any, depth: int) -> Attribute | None:
+        # the name is the first identifier, the value the first expression (the grammar has
+        # no field names for them)
+        k = self.k
+        kids = node.children
+        if (len(kids) == 3 and kids[0].kind_id == k.identifier and kids[2].kind_id == k.expression
+                and kids[1].kind_id != k.expression):
+            name_node, expr_node = kids[0], kids[2]  # the common `name = expr`
+        else:
+            name_node, expr_node = _first(kids, k.identifier), _first(kids, k.expression)
+            if name_node is None or expr_node is None:
+                return None
+        return Attribute(self.text(name_node), self.expr(expr_node, depth), _span(node))
 
-    def block(self, node: Any) -> Block:
-        if self.depth >= MAX_NESTING:
+    def block(self, node: Any, depth: int) -> Block:
+        if depth >= MAX_NESTING:
             self.problems.append(SyntaxProblem(_span(node), f"blocks nested deeper than {MAX_NESTING} levels"))
             return Block("", [], span=_span(node), header=_span(node))
-        self.depth += 1
-        try:
-            return self._block(node)
-        finally:
-            self.depth -= 1
-
-    def _block(self, node: Any) -> Block:
+        k = self.k
+        depth += 1
         kids = node.named_children
-        btype = _text(kids[0]) if kids and kids[0].type == "identifier" else ""
+        btype = self.text(kids[0]) if kids and kids[0].kind_id == k.identifier else ""
         labels: list[str] = []
-        header_end = node.start_point
-        blk = Block(btype, labels, span=_span(node))
+        start = node.start_point
+        header_end = start
+        blk = Block(btype, labels, span=_span(node), header=_NO_SPAN)  # header set below
         for child in kids[1:]:
-            if child.type == "string_lit":
-                labels.append("".join(_text(c) for c in child.named_children if c.type == "template_literal"))
-            elif child.type == "identifier":
-                labels.append(_text(child))
-            elif child.type == "block_start":
+            kind = child.kind_id
+            if kind == k.string_lit:
+                labels.append(self.literal_text(child))
+            elif kind == k.identifier:
+                labels.append(self.text(child))
+            elif kind == k.block_start:
                 header_end = child.end_point
                 if self.wanted is not None and btype == "resource" and labels and not self.wanted(labels[0]):
                     # no mapping table judges this type: keep its place, skip its body (speed)
                     blk.shallow = True
                     break
-            elif child.type == "body":
-                self.body(child, blk)
-            elif child.type == "comment":
-                self.comments.append((child.start_point[0] + 1, _text(child)))
-            elif child.type == "ERROR":
+            elif kind == k.body:
+                self.body(child, blk, depth)
+            elif kind == k.comment:
+                self.comments.append((child.start_point[0] + 1, self.text(child)))
+            elif kind == k.error:
                 self.note_errors(child)
-                self.body(child, blk)
-        sr, sc = node.start_point
-        blk.header = Span(sr + 1, sc + 1, header_end[0] + 1, header_end[1] + 1)
+                self.body(child, blk, depth)
+        blk.header = _new_span(start[0] + 1, start[1] + 1, header_end[0] + 1, header_end[1] + 1)
         return blk
 
     def note_errors(self, node: Any) -> None:
         self.problems.append(_error_problem(node))
 
     # expressions
-    def expr(self, node: Any) -> Expr:
-        if self.depth >= MAX_NESTING:
-            return Opaque(_text(node)[:80], _span(node))
-        self.depth += 1
-        try:
-            return self._expr(node)
-        finally:
-            self.depth -= 1
+    def expr(self, node: Any, depth: int) -> Expr:
+        k = self.k
+        while True:
+            if depth >= MAX_NESTING:
+                return Opaque(self.text(node)[:80], _span(node))
+            depth += 1
+            # the span is taken only where an expression is made: wrapper nodes (expression,
+            # literal_value, template_expr, ...) hand over to their child
+            kind = node.kind_id
+            if kind == k.expression:
+                kids = node.named_children
+                if len(kids) == 1:  # the common case, without filtering out comments
+                    only = kids[0].kind_id
+                    if only != k.comment and only != k.variable_expr:
+                        node = kids[0]
+                        continue
+                comment = k.comment
+                kids = [c for c in kids if c.kind_id != comment]
+                if not kids:
+                    return Opaque(self.text(node), _span(node))
+                if len(kids) > 1 or kids[0].kind_id == k.variable_expr:
+                    return self.traversal(node, kids, depth)
+                node = kids[0]
+            elif kind in k.wrappers:
+                node = node.named_children[0]
+            elif kind == k.string_lit:
+                return Lit(_unescape(self.literal_text(node)), _span(node))
+            else:
+                return self.term(node, kind, depth)
 
-    def _expr(self, node: Any) -> Expr:
-        t = node.type
-        # the span is taken only where an expression is made: wrapper nodes (expression,
-        # literal_value, template_expr, ...) hand over to their child
-        if t == "expression":
-            kids = [c for c in node.named_children if c.type != "comment"]
-            if not kids:
-                return Opaque(_text(node), _span(node))
-            if kids[0].type == "variable_expr" or len(kids) > 1:
-                return self.traversal(node, kids)
-            return self.expr(kids[0])
-        if t == "literal_value":
-            return self.expr(node.named_children[0])
-        if t == "numeric_lit":
+    def term(self, node: Any, kind: int, depth: int) -> Expr:
+        """An expression node that is not a wrapper; `depth` already counts it."""
+        k = self.k
+        if kind == k.numeric_lit:
             span = _span(node)
-            text = _text(node)
+            text = self.text(node)
             try:
                 return Lit(int(text), span)
             except ValueError:
@@ -301,132 +430,130 @@ class _Builder:
                     return Lit(float(text), span)
                 except ValueError:
                     return Opaque(text, span)
-        if t == "bool_lit":
-            return Lit(_text(node) == "true", _span(node))
-        if t == "null_lit":
+        if kind == k.bool_lit:
+            return Lit(self.text(node) == "true", _span(node))
+        if kind == k.null_lit:
             return Lit(None, _span(node))
-        if t == "string_lit":
-            return Lit(
-                _unescape("".join(_text(c) for c in node.named_children if c.type == "template_literal")), _span(node)
-            )
-        if t == "template_expr":
-            return self.expr(node.named_children[0])
-        if t in ("quoted_template", "heredoc_template"):
-            return self.template(node, heredoc=t == "heredoc_template")
-        if t == "collection_value":
-            return self.expr(node.named_children[0])
-        if t == "tuple":
+        if kind == k.quoted_template or kind == k.heredoc_template:
+            return self.template(node, kind == k.heredoc_template, depth)
+        if kind == k.tuple:
             span = _span(node)
-            return TupleExpr([self.expr(c) for c in node.named_children if c.type == "expression"], span)
-        if t == "object":
+            return TupleExpr([self.expr(c, depth) for c in node.named_children if c.kind_id == k.expression], span)
+        if kind == k.object:
+            return self.object(node, depth)
+        if kind == k.function_call:
             span = _span(node)
-            items: list[tuple[Expr, Expr, Span]] = []
-            for el in node.named_children:
-                if el.type == "object_elem":
-                    parts = [c for c in el.named_children if c.type == "expression"]
-                    if len(parts) == 2:
-                        items.append((self.object_key(parts[0]), self.expr(parts[1]), _span(el)))
-            return ObjectExpr(items, span)
-        if t == "function_call":
-            span = _span(node)
-            name = _text(node.named_children[0])
+            name = self.text(node.named_children[0])
             args: list[Expr] = []
             expand = False
-            fa = _first(node, "function_arguments")
+            fa = _first(node.children, k.function_arguments)
             if fa is not None:
-                args = [self.expr(c) for c in fa.named_children if c.type == "expression"]
-                expand = any(c.type == "expand_ellipsis" for c in fa.children)
+                args = [self.expr(c, depth) for c in fa.named_children if c.kind_id == k.expression]
+                expand = any(c.kind_id == k.expand_ellipsis for c in fa.children)
             return Call(name, args, span, expand)
-        if t == "conditional":
+        if kind == k.conditional:
             span = _span(node)
-            parts = [c for c in node.named_children if c.type == "expression"]
+            parts = [c for c in node.named_children if c.kind_id == k.expression]
             if len(parts) == 3:
-                return Cond(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), span)
-            return Opaque(_text(node), span)
-        if t == "operation":
-            return self.expr(node.named_children[0])
-        if t == "binary_operation":
+                return Cond(self.expr(parts[0], depth), self.expr(parts[1], depth), self.expr(parts[2], depth), span)
+            return Opaque(self.text(node), span)
+        if kind == k.binary_operation:
             span = _span(node)
             kids = node.children
             if len(kids) == 3:
-                return BinOp(_text(kids[1]), self.expr(kids[0]), self.expr(kids[2]), span)
-            return Opaque(_text(node), span)
-        if t == "unary_operation":
+                return BinOp(self.text(kids[1]), self.expr(kids[0], depth), self.expr(kids[2], depth), span)
+            return Opaque(self.text(node), span)
+        if kind == k.unary_operation:
             span = _span(node)
             kids = node.children
             if len(kids) == 2:
-                return UnOp(_text(kids[0]), self.expr(kids[1]), span)
-            return Opaque(_text(node), span)
-        if t == "variable_expr":
-            text = _text(node)
+                return UnOp(self.text(kids[0]), self.expr(kids[1], depth), span)
+            return Opaque(self.text(node), span)
+        if kind == k.variable_expr:
+            text = self.text(node)
             return Traversal(text, [], _span(node), text)
-        if t == "ERROR":
+        if kind == k.error:
             self.note_errors(node)
-        return Opaque(_text(node), _span(node))
+        return Opaque(self.text(node), _span(node))
 
-    def object_key(self, node: Any) -> Expr:
+    def object(self, node: Any, depth: int) -> Expr:
+        k = self.k
+        span = _span(node)
+        items: list[tuple[Expr, Expr, Span]] = []
+        for el in node.named_children:
+            if el.kind_id == k.object_elem:
+                parts = [c for c in el.named_children if c.kind_id == k.expression]
+                if len(parts) == 2:
+                    items.append((self.object_key(parts[0], depth), self.expr(parts[1], depth), _span(el)))
+        return ObjectExpr(items, span)
+
+    def object_key(self, node: Any, depth: int) -> Expr:
         # a bare identifier key (`a = 1`) is a string, not a variable reference
+        k = self.k
         kids = node.named_children
-        if len(kids) == 1 and kids[0].type == "variable_expr":
-            return Lit(_text(kids[0]), _span(kids[0]))
-        if len(kids) == 1 and kids[0].type == "parenthesized_expression":
-            return self.expr(kids[0])
-        return self.expr(node)
+        if len(kids) == 1 and kids[0].kind_id == k.variable_expr:
+            return Lit(self.text(kids[0]), _span(kids[0]))
+        if len(kids) == 1 and kids[0].kind_id == k.parenthesized_expression:
+            return self.expr(kids[0], depth)
+        return self.expr(node, depth)
 
-    def traversal(self, node: Any, kids: list[Any]) -> Expr:
+    def traversal(self, node: Any, kids: list[Any], depth: int) -> Expr:
+        k = self.k
         first = kids[0]
-        if first.type != "variable_expr":
+        if first.kind_id != k.variable_expr:
             # e.g. a function call followed by an index; evaluate the head, treat steps as opaque
             if len(kids) == 1:
-                return self.expr(first)
-            return Opaque(_text(node), _span(node))
-        root = _text(first)
+                return self.expr(first, depth)
+            return Opaque(self.text(node), _span(node))
+        root = self.text(first)
         steps: list[str | Expr] = []
-        for k in kids[1:]:
-            if k.type == "get_attr":
-                ident = _first(k, "identifier")
-                steps.append(_text(ident) if ident is not None else "?")
-            elif k.type == "index":
-                inner = k.named_children[0] if k.named_children else None
-                if inner is not None and inner.type == "new_index":
-                    e = _first(inner, "expression")
-                    steps.append(self.expr(e) if e is not None else "*")
-                elif inner is not None and inner.type == "legacy_index":
-                    steps.append(Lit(int(_text(inner).lstrip(".")), _span(inner)))
+        for step in kids[1:]:
+            kind = step.kind_id
+            if kind == k.get_attr:
+                ident = _first(step.children, k.identifier)
+                steps.append(self.text(ident) if ident is not None else "?")
+            elif kind == k.index:
+                inner = step.named_children[0] if step.named_children else None
+                if inner is not None and inner.kind_id == k.new_index:
+                    e = _first(inner.children, k.expression)
+                    steps.append(self.expr(e, depth) if e is not None else "*")
+                elif inner is not None and inner.kind_id == k.legacy_index:
+                    steps.append(Lit(int(self.text(inner).lstrip(".")), _span(inner)))
                 else:
                     steps.append("*")
-            elif k.type == "splat":
+            elif kind == k.splat:
                 steps.append("*")
-                for g in k.named_children[0].named_children if k.named_children else []:
-                    if g.type == "get_attr":
-                        ident = _first(g, "identifier")
+                for g in step.named_children[0].named_children if step.named_children else []:
+                    if g.kind_id == k.get_attr:
+                        ident = _first(g.children, k.identifier)
                         if ident is not None:
-                            steps.append(_text(ident))
+                            steps.append(self.text(ident))
             else:
-                return Opaque(_text(node), _span(node))
-        return Traversal(root, steps, _span(node), _text(node))
+                return Opaque(self.text(node), _span(node))
+        return Traversal(root, steps, _span(node), self.text(node))
 
-    def template(self, node: Any, heredoc: bool) -> Expr:
+    def template(self, node: Any, heredoc: bool, depth: int) -> Expr:
+        k = self.k
         parts: list[str | Expr] = []
         for c in node.named_children:
-            if c.type == "template_literal":
-                parts.append(_text(c) if heredoc else _unescape(_text(c)))
-            elif c.type == "template_interpolation":
-                e = _first(c, "expression")
-                parts.append(self.expr(e) if e is not None else Opaque(_text(c), _span(c)))
-            elif c.type == "template_directive":
-                parts.append(Opaque(_text(c), _span(c)))
+            kind = c.kind_id
+            if kind == k.template_literal:
+                parts.append(self.text(c) if heredoc else _unescape(self.text(c)))
+            elif kind == k.template_interpolation:
+                e = _first(c.children, k.expression)
+                parts.append(self.expr(e, depth) if e is not None else Opaque(self.text(c), _span(c)))
+            elif kind == k.template_directive:
+                parts.append(Opaque(self.text(c), _span(c)))
         if heredoc:
-            text_parts = _heredoc_lines(node, parts)
+            text_parts = _heredoc_lines(self.text(node), parts)
             return Template(text_parts, _span(node))
         return Template(parts, _span(node))
 
 
-def _heredoc_lines(node: Any, parts: list[str | Expr]) -> list[str | Expr]:
+def _heredoc_lines(raw: str, parts: list[str | Expr]) -> list[str | Expr]:
     # tree-sitter gives heredoc literal runs without their newlines; rebuild from the source text
     # where the body is plain, so that JSON heredocs decode exactly.
     if all(isinstance(p, str) for p in parts):
-        raw = _text(node)
         first_nl = raw.find("\n")
         last_nl = raw.rfind("\n")
         if first_nl != -1 and last_nl > first_nl:
@@ -444,9 +571,10 @@ def _dedent(body: str) -> str:
     return "\n".join(ln[cut:] for ln in lines)
 
 
-def _first(node: Any, type_: str) -> Any:
-    for c in node.named_children:
-        if c.type == type_:
+def _first(nodes: list[Any], kind: int) -> Any:
+    """The first node of a (named) kind among `nodes`, else None."""
+    for c in nodes:
+        if c.kind_id == kind:
             return c
     return None
 
@@ -486,25 +614,27 @@ def parse_hcl(text: str, wanted: Callable[[str], bool] | None = None) -> HclFile
     raw = text.encode("utf-8", "surrogatepass")
     _LINES = None if text.isascii() else raw.split(b"\n")
     try:
-        return _parse(raw, wanted)
+        return _parse(text, raw, wanted)
     finally:
         _LINES = None
 
 
-def _parse(raw: bytes, wanted: Callable[[str], bool] | None) -> HclFile:
+def _parse(text: str, raw: bytes, wanted: Callable[[str], bool] | None) -> HclFile:
     tree = _parser().parse(raw)
     root = tree.root_node
-    builder = _Builder(wanted)
+    builder = _Builder(text, raw, wanted)
+    k = builder.k
     body = Block("", [], span=_span(root), header=Span(1, 1, 1, 1))
     for child in root.named_children:
-        if child.type == "body":
-            builder.body(child, body)
-        elif child.type == "comment":
-            builder.comments.append((child.start_point[0] + 1, _text(child)))
-        elif child.type == "ERROR":
+        kind = child.kind_id
+        if kind == k.body:
+            builder.body(child, body, 0)
+        elif kind == k.comment:
+            builder.comments.append((child.start_point[0] + 1, builder.text(child)))
+        elif kind == k.error:
             builder.note_errors(child)
-            builder.body(child, body)
-    if root.type == "ERROR":
+            builder.body(child, body, 0)
+    if root.kind_id == k.error:
         builder.problems.append(_error_problem(root))
     if root.has_error:
         missing: list[SyntaxProblem] = []

@@ -200,21 +200,34 @@ def _eval_body(block: Block, ev: Evaluator) -> Value:
     out: dict[str, Value] = {}
     blocks: dict[str, Value] = {}
     for name, attr in block.attributes.items():
-        v = ev.eval(attr.expr)
+        e = attr.expr
+        if type(e) is Lit:  # most attributes: what ev.eval(e) would give, without the copy
+            out[name] = Value(e.value, e.span, attr.span)
+            continue
+        v = ev.eval(e)
         # a copy: evaluation may hand back a shared value (a dynamic block's iterator element)
         out[name] = Value(v.data, v.span, attr.span, v.origin)
     for b in block.blocks:
         if b.type == "dynamic" and b.labels:
             for item in _expand_dynamic(b, ev):
-                blocks.setdefault(b.labels[0], Value([], b.span, b.header)).data.append(item)
+                _block_list(blocks, b.labels[0], b).append(item)
             continue
         v = _eval_body(b, ev)
         v.span, v.key_span = b.span, b.header
-        blocks.setdefault(b.type, Value([], b.span, b.header)).data.append(v)
+        _block_list(blocks, b.type, b).append(v)
     # an attribute and blocks of one name is invalid HCL (Terraform rejects it); the blocks win,
     # so the rest of the file is still judged
     out.update(blocks)
     return Value(out, block.span, block.header)
+
+
+def _block_list(blocks: dict[str, Value], name: str, first: Block) -> list[Value]:
+    """The list of blocks of one name, made (spanned at the first block) when first met."""
+    found = blocks.get(name)
+    if found is None:
+        found = blocks[name] = Value([], first.span, first.header)
+    items: list[Value] = found.data
+    return items
 
 
 def _expand_dynamic(b: Block, ev: Evaluator) -> list[Value]:

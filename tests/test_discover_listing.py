@@ -1,0 +1,70 @@
+"""list_readable (one listing per folder) must agree with readable_inside (one check per file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from transit_lint.discover import list_readable, readable_inside
+
+
+def test_list_readable_agrees_with_readable_inside(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    d = root / "mod"
+    d.mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.tf").write_text("a = 1\n")
+    (d / "main.tf").write_text("a = 1\n")
+    (d / ".hidden.tf").write_text("a = 1\n")
+    (d / "x.auto.tfvars").write_text("a = 1\n")
+    (d / "dir.tf").mkdir()
+    (root / "sibling.tf").write_text("a = 1\n")
+    os.symlink(outside / "secret.tf", d / "escape.tf")
+    os.symlink(root / "sibling.tf", d / "inside_link.tf")
+    os.symlink(tmp_path / "missing.tf", d / "dangling.tf")
+    os.symlink(root, d / "dirlink.tf")
+
+    listing = list_readable(d, (root,))
+    assert listing.names == sorted(os.listdir(d))
+    assert listing.readable == {n for n in listing.names if readable_inside(d / n, (root,))}
+    assert listing.readable == {"main.tf", ".hidden.tf", "x.auto.tfvars", "inside_link.tf"}
+    # a folder outside the roots (reached through a link) holds nothing readable
+    assert list_readable(outside, (root,)).readable == set()
+    assert list_readable(tmp_path / "nowhere", (root,)).names == []
+
+
+def test_inside_is_equality_or_ancestry() -> None:
+    from transit_lint.discover import _inside
+
+    cases = ["/", "/a", "/a/b", "/a/bc", "/ab", "/a/b/c/d", "a", "a/b", ".", "/a/../a/b", "..", "../a", "//a"]
+    for p in cases:
+        for r in cases:
+            assert _inside(Path(p), (Path(r),)) == (Path(p) == Path(r) or Path(r) in Path(p).parents), (p, r)
+
+
+def test_terraform_rel_is_display_path() -> None:
+    from transit_lint.discover import display_path
+    from transit_lint.terraform.frontend import TerraformFrontend
+
+    paths = ["/", "/a", "/a/b", "/a/bc", "/ab", "/a/b/c.tf", "a/b.tf", "a", "./x", "//a/b", "/a/../b", "a/../b"]
+    for base in ["/", "//", "/a", "/a/b", "a", ".", "//a"]:
+        fe = TerraformFrontend(Path(base), (), 100)
+        for p in paths:
+            assert fe.rel(Path(p)) == display_path(Path(p), Path(base)), (base, p)
+
+
+def test_realpath_is_os_realpath(tmp_path: Path) -> None:
+    from transit_lint.discover import realpath
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "f.tf").write_text("")
+    os.symlink(tmp_path / "a" / "b", tmp_path / "link")
+    os.symlink(tmp_path / "link", tmp_path / "a" / "hop")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    os.symlink("loop", tmp_path / "loop")
+    t = str(tmp_path)
+    for p in ["/", "", ".", "a", "a/b", t, t + "/", t + "//a", t + "/a/b/c", t + "/link/c", t + "/a/hop/c",
+              t + "/a/../link", t + "/a/./b", t + "/missing/x", t + "/a/f.tf", t + "/a/f.tf/x", t + "/dangling",
+              t + "/dangling/x", t + "/loop", t + "/loop/x", t + "/.hidden", "//", "//a", "/a/..", "/proc/self"]:
+        assert realpath(p) == os.path.realpath(p), p
