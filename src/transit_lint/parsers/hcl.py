@@ -126,9 +126,6 @@ class SyntaxProblem:
 
 @dataclass(slots=True)
 class HclFile:
-    """A parsed file. Read-only once built: the Terraform front end shares one between files of
-    identical text."""
-
     body: Block  # type "" for the file body
     problems: list[SyntaxProblem]
     comments: list[tuple[int, str]]  # (line, text) of every comment, for suppressions and markers

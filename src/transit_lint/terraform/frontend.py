@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,37 +23,6 @@ def _mapped_types() -> Callable[[str], bool]:
     if _MAPPED is None or _MAPPED[0] is not table:
         _MAPPED = (table, frozenset(table).__contains__)
     return _MAPPED[1]
-
-
-class _ParseMemo:
-    """The syntax trees of recent .tf texts, shared by identical files (one module copied per
-    environment or per service is common; 439 of the 746 .tf files of the benchmark tree repeat
-    another). parse_hcl is a pure function of the text and the filter, and nothing changes a
-    parsed file after it is built, so a tree can be shared by files, front ends and runs.
-    Least recently used texts are dropped past `max_chars` of source (~12 bytes of tree a char)."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self._trees: OrderedDict[tuple[str, Callable[[str], bool]], HclFile] = OrderedDict()
-        self._chars = 0
-
-    def parse(self, text: str, wanted: Callable[[str], bool]) -> HclFile:
-        key = (text, wanted)
-        found = self._trees.get(key)
-        if found is not None:
-            self._trees.move_to_end(key)
-            return found
-        hcl = parse_hcl(text, wanted)
-        if len(text) <= self.max_chars // 16:
-            self._trees[key] = hcl
-            self._chars += len(text)
-            while self._chars > self.max_chars:
-                (old_text, _), _ = self._trees.popitem(last=False)
-                self._chars -= len(old_text)
-        return hcl
-
-
-_PARSED = _ParseMemo(4_000_000)
 
 
 class TerraformFrontend:
@@ -87,7 +55,7 @@ class TerraformFrontend:
             self.result.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
         if ft.fatal:
             return None
-        hcl = _PARSED.parse(ft.text, self.wanted)
+        hcl = parse_hcl(ft.text, self.wanted)
         if first:
             self.result.files_parsed += 1
             self.result.comments[rel] = hcl.comments
