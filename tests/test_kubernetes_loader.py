@@ -50,7 +50,6 @@ def test_values_and_entries_are_spanned() -> None:
 
 
 def test_spans_are_ordinary_frozen_spans() -> None:
-    # the loader builds its Span objects without Span's constructor (see yamltree._span_maker)
     (doc,) = load_stream("a:\n  b: [1, {c: d}]\n").documents
     b = doc.root.get("a").get("b")  # type: ignore[union-attr]
     for span in (doc.span, b.span, b.key_span, b.data[1].span):
