@@ -142,6 +142,39 @@ def op_is(v: Any, arg: Any) -> Outcome:
     return v is arg, f"{v}", None
 
 
+Verdict = Callable[[Any], bool]
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def verdict(op_name: str, arg: Any) -> Verdict | None:
+    """`passed` alone, for the operators that cannot raise on any value with this argument (a
+    plain scalar; a list of them for the membership tests); None for the others. Strings, the
+    common case, are compared in one step; other values go through `_eq` as ever."""
+    if op_name == "is":
+        return lambda v: v is arg
+    if op_name in ("equals", "not_equals") and isinstance(arg, _SCALARS):
+        eq = _equals_one(arg)
+        return eq if op_name == "equals" else lambda v: not eq(v)
+    if op_name in ("in", "not_in") and isinstance(arg, (list, tuple)) and all(isinstance(a, _SCALARS) for a in arg):
+        member = _equals_any(tuple(arg))
+        return member if op_name == "in" else lambda v: not member(v)
+    return None
+
+
+def _equals_one(arg: Any) -> Verdict:
+    if not isinstance(arg, str):
+        return lambda v: _eq(v, arg)
+    low = arg.lower()  # a string value equals a string argument only, case-insensitively
+    return lambda v: v.lower() == low if type(v) is str else _eq(v, arg)
+
+
+def _equals_any(args: tuple[Any, ...]) -> Verdict:
+    if not all(isinstance(a, str) for a in args):
+        return lambda v: any(_eq(v, a) for a in args)
+    lows = frozenset(a.lower() for a in args)
+    return lambda v: v.lower() in lows if type(v) is str else any(_eq(v, a) for a in args)
+
+
 class UnknownValue(Exception):
     """The value is present but cannot be judged (e.g. an unrecognised version spelling)."""
 
