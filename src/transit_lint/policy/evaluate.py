@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import tls
@@ -303,29 +304,45 @@ _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.]*)(?:\|(\w+))?\}")
 def render(template: str, node: Node, detail: str, profile: Profile) -> str:
     """Fill `{attr.name}`, `{id}`, `{native_type}`, `{detail}`, `{param.x}`; `|tls` formats a
     TLS version for people ("TLS 1.0")."""
+    parts = []
+    for literal, key, fmt in _template(template):
+        parts.append(literal)
+        if key is not None:
+            parts.append(_fill(key, fmt, node, detail, profile))
+    return "".join(parts)
 
-    def sub(m: re.Match[str]) -> str:
-        key, fmt = m.group(1), m.group(2)
-        if key == "id":
-            val: Any = node.id
-        elif key == "native_type":
-            val = node.native_type
-        elif key == "detail":
-            val = detail
-        elif key.startswith("param."):
-            val = profile.params.get(key[6:], "?")
-        else:
-            val = node.value(key, "?")
-        if val is UNKNOWN:
-            val = "?"
-        if fmt == "tls":
-            v = tls.parse_version(val)
-            val = tls.display_version(v) if v else val
-        if isinstance(val, list):
-            val = ", ".join(str(x) for x in val)
-        return str(val)
 
-    return _PLACEHOLDER.sub(sub, template)
+@lru_cache(maxsize=1024)
+def _template(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(literal text, placeholder key, format) pieces, split once per message template."""
+    out: list[tuple[str, str | None, str | None]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        out.append((template[at:m.start()], m.group(1), m.group(2)))
+        at = m.end()
+    out.append((template[at:], None, None))
+    return tuple(out)
+
+
+def _fill(key: str, fmt: str | None, node: Node, detail: str, profile: Profile) -> str:
+    if key == "id":
+        val: Any = node.id
+    elif key == "native_type":
+        val = node.native_type
+    elif key == "detail":
+        val = detail
+    elif key.startswith("param."):
+        val = profile.params.get(key[6:], "?")
+    else:
+        val = node.value(key, "?")
+    if val is UNKNOWN:
+        val = "?"
+    if fmt == "tls":
+        v = tls.parse_version(val)
+        val = tls.display_version(v) if v else val
+    if isinstance(val, list):
+        val = ", ".join(str(x) for x in val)
+    return str(val)
 
 
 def placeholders(template: str) -> list[str]:
