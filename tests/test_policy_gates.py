@@ -82,16 +82,18 @@ def conditions() -> list[Any]:
 
 
 def nodes() -> list[Node]:
-    values = ["http", "HTTP", "x", "internal", True, False, 80, "1.0", "1.3", UNKNOWN, None, [1]]
+    values = ["http", "HTTP", "x", "internal", True, False, 80, "1.0", "1.3", UNKNOWN, None, [1], 10 ** 5000,
+              [10 ** 5000], {"x": 1}]
     out = []
     for a, b in itertools.product([*values, "-"], repeat=2):
         attrs = {name: Attr(v, Span.point(3)) for name, v in (("a", a), ("b", b)) if v != "-"}
         out.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1), attrs))
-    # the catalog's own attributes, present and absent
+    # the catalog's own attributes, present and absent, with values its operators cannot print
     for p in load_catalog().policies.values():
-        for name in _attrs(p.when):
-            out.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1),
-                            {name: Attr(True, None)}))
+        names = sorted(_attrs(p.when))
+        for v, missing in itertools.product([True, "ingress", 10 ** 5000, [10 ** 5000]], [None, *names]):
+            attrs = {name: Attr(v, None) for name in names if name != missing}
+            out.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1), attrs))
     return out
 
 
@@ -107,11 +109,10 @@ def test_a_scope_rejects_only_where_when_is_false_and_raises_nowhere() -> None:
     ev = Evaluation(PROFILE, Graph())
     rejected = 0
     for c in conditions():
-        scope = scope_of(c, ev._compiled)
+        needs, gate = scope_of(c, ev._compiled).test()
         for node in nodes():
-            a = node.attrs.get(scope.needs) if scope.needs else None
-            skip = (scope.needs is not None and (a is None or a.value is None)) or (
-                scope.gate is not None and scope.gate(node.attrs))
+            a = node.attrs.get(needs) if needs else None
+            skip = (needs is not None and (a is None or a.value is None)) or (gate is not None and gate(node.attrs))
             if not skip:
                 continue
             rejected += 1

@@ -26,7 +26,7 @@ from ..spans import Span
 from ..tree import UNKNOWN
 from .loader import Policy, Profile
 from .operators import OPERATORS, UnknownValue
-from .scope import Scope, scope_of
+from .scope import Gate, scope_of
 
 TRUE, FALSE, UNK = "true", "false", "unknown"
 _FLIP = {TRUE: FALSE, FALSE: TRUE, UNK: UNK}
@@ -166,8 +166,8 @@ class Evaluation:
 
     def _plan(self, policy: Policy) -> Plan:
         when = None if policy.when is None else self._check(policy.when)
-        scope = Scope() if policy.when is None else scope_of(policy.when, self._compiled)
-        return Plan(when, self._check(policy.require), scope)
+        needs, gate = (None, None) if policy.when is None else scope_of(policy.when, self._compiled).test()
+        return Plan(when, self._check(policy.require), needs, gate)
 
     def _judge(self, plan: Plan, policy: Policy, node: Node) -> Finding | None:
         if plan.when is not None:
@@ -228,7 +228,10 @@ class Plan:
 
     when: Check | None
     require: Check
-    scope: Scope  # which nodes `when` certainly rejects
+    # the nodes where `when` is certainly FALSE and raises nowhere: those that lack attribute
+    # `needs`, and those the gate rejects (see scope.py)
+    needs: str | None
+    gate: Gate | None
 
 
 # plans by (id(policy), id(profile)); see Evaluation.plan
@@ -354,7 +357,7 @@ def evaluate(policies: list[Policy], nodes_by_kind: dict[str, list[Node]], profi
     ev = Evaluation(profile, graph)
     findings: list[Finding] = []
     for policy, plan, kind in _agenda(ev, policies, nodes_by_kind):
-        needs, gate, formats = plan.scope.needs, plan.scope.gate, policy.formats
+        needs, gate, formats = plan.needs, plan.gate, policy.formats
         for node in nodes_by_kind[kind]:
             if formats and node.format not in formats:
                 continue
