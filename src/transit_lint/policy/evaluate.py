@@ -25,7 +25,7 @@ from ..model import Node
 from ..spans import Span
 from ..tree import UNKNOWN
 from .loader import Policy, Profile
-from .operators import OPERATORS, UnknownValue
+from .operators import OPERATORS, UnknownValue, version_of
 from .scope import Gate, scope_of
 
 TRUE, FALSE, UNK = "true", "false", "unknown"
@@ -341,7 +341,7 @@ def _fill(key: str, fmt: str | None, node: Node, detail: str, profile: Profile) 
     if val is UNKNOWN:
         val = "?"
     if fmt == "tls":
-        v = tls.parse_version(val)
+        v = version_of(val)
         val = tls.display_version(v) if v else val
     if isinstance(val, list):
         val = ", ".join(str(x) for x in val)

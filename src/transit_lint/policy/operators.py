@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .. import ports, tls
@@ -53,10 +54,21 @@ def op_matches(v: Any, arg: Any) -> Outcome:
 
 
 def op_version_at_least(v: Any, arg: Any) -> Outcome:
-    got, floor = tls.parse_version(v), tls.parse_version(arg)
+    got, floor = version_of(v), version_of(arg)
     if got is None or floor is None:
         raise UnknownValue(f"unrecognised TLS version {v!r}")
     return tls.version_at_least(got, floor), tls.display_version(got), None
+
+
+def version_of(v: Any) -> str | None:
+    """`tls.parse_version`, remembered for strings (a run meets a handful of spellings, each
+    parsed by several regular expressions)."""
+    return _version_of_text(v) if type(v) is str else tls.parse_version(v)
+
+
+@lru_cache(maxsize=4096)
+def _version_of_text(text: str) -> str | None:
+    return tls.parse_version(text)
 
 
 def _items(v: Any) -> list[Any]:
