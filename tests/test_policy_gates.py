@@ -13,9 +13,9 @@ import pytest
 from transit_lint.engine import RunOptions, run
 from transit_lint.graph import Graph, build_graph
 from transit_lint.model import Attr, Node
-from transit_lint.policy.evaluate import FALSE, Evaluation, evaluate
+from transit_lint.policy.evaluate import FALSE, TRUE, Evaluation, evaluate
 from transit_lint.policy.loader import Profile, load_catalog
-from transit_lint.policy.operators import OPERATORS, verdict
+from transit_lint.policy.operators import OPERATORS, UnknownValue, verdict
 from transit_lint.policy.scope import scope_of
 from transit_lint.spans import Span
 from transit_lint.tree import UNKNOWN
@@ -28,19 +28,25 @@ ARGS: list[Any] = ["http", "HTTP", "80", 80, 80.0, 1, True, False, None, "", ["h
                    [80, "https"], [True, 1], [], ("udp",)]
 
 
-@pytest.mark.parametrize("op", ["equals", "not_equals", "in", "not_in", "is"])
+@pytest.mark.parametrize("op", ["equals", "not_equals", "in", "not_in", "is", "port_in"])
 def test_verdicts_agree_with_the_operators(op: str) -> None:
-    for arg in ARGS:
+    for arg in [*ARGS, "tls", "plaintext", [443, "8443"]]:
         passed = verdict(op, arg)
         if passed is None:
             assert op not in ("equals", "not_equals", "is") or isinstance(arg, (list, tuple))
             continue
-        for v in VALUES:
+        for v in [*VALUES, " 443", "8080", "x80", (80, 90), [1, 2, 3]]:
             try:
-                expected = OPERATORS[op](v, arg)[0]
-            except TypeError:  # a scalar argument to a membership test: no verdict is given
-                raise AssertionError(f"{op} {arg!r} has a verdict but raises on {v!r}") from None
-            assert passed(v) == expected, (op, v, arg)
+                expected: Any = OPERATORS[op](v, arg)[0]
+            except UnknownValue as e:
+                expected = e
+            except Exception as e:
+                raise AssertionError(f"{op} {arg!r} has a verdict but raises on {v!r}") from e
+            if isinstance(expected, UnknownValue):
+                with pytest.raises(UnknownValue):
+                    passed(v)
+            else:
+                assert passed(v) == expected, (op, v, arg)
 
 
 def test_no_verdict_for_operators_that_may_raise() -> None:
@@ -49,6 +55,7 @@ def test_no_verdict_for_operators_that_may_raise() -> None:
     assert verdict("in", [["a"]]) is None
     assert verdict("matches", "^a") is None
     assert verdict("subset_of", ["a"]) is None
+    assert verdict("port_in", "no-such-set") is None
 
 
 PROFILE = Profile("t", "t", {"nets": ["internal", "vpc"], "floor": "1.2", "bad": 3}, ())
@@ -62,6 +69,8 @@ LEAVES: list[dict[str, Any]] = [
     {"attr": "b", "in": ["x", "Y"]},
     {"attr": "b", "in": {"param": "nets"}},
     {"attr": "b", "not_in": [80, "x"]},
+    {"attr": "b", "port_in": "tls"},
+    {"attr": "a", "port_in": [80, 8080]},
     {"attr": "a", "version_at_least": {"param": "floor"}},
     {"attr": "b", "matches": "("},  # raises wherever `b` is known
     {"attr": "b", "in": {"param": "bad"}},  # an int: raises wherever `b` is known
@@ -75,25 +84,32 @@ def conditions() -> list[Any]:
     out: list[Any] = list(LEAVES)
     for x, y in itertools.combinations(LEAVES, 2):
         out += [{"all": [x, y]}, {"any": [x, y]}, {"not": x}, {"all": [{"not": x}, y]}, {"any": [x, {"all": [y]}]}]
-    out += [{"all": []}, {"any": []}, {"all": "x"}, "x", None]
-    for p in load_catalog().policies.values():
-        out += [p.when, p.require]
-    return out
+    return [*out, {"all": []}, {"any": []}, {"all": "x"}, "x", None]
 
 
 def nodes() -> list[Node]:
-    values = ["http", "HTTP", "x", "internal", True, False, 80, "1.0", "1.3", UNKNOWN, None, [1], 10 ** 5000,
-              [10 ** 5000], {"x": 1}]
+    """Nodes for the conditions above: attributes `a` and `b`, plain and not."""
+    values = ["http", "HTTP", "x", "internal", True, False, 80, 443, "1.0", "1.3", UNKNOWN, None, [1], 10 ** 5000,
+              [10 ** 5000], {"x": 1}, "8" * 5000]
     out = []
     for a, b in itertools.product([*values, "-"], repeat=2):
         attrs = {name: Attr(v, Span.point(3)) for name, v in (("a", a), ("b", b)) if v != "-"}
         out.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1), attrs))
-    # the catalog's own attributes, present and absent, with values its operators cannot print
+    return out
+
+
+def catalog_cases() -> list[tuple[Any, list[Node]]]:
+    """Each catalog condition, with nodes whose attributes it names are present and absent, with
+    values its operators cannot print."""
+    out = []
     for p in load_catalog().policies.values():
-        names = sorted(_attrs(p.when))
-        for v, missing in itertools.product([True, "ingress", 10 ** 5000, [10 ** 5000]], [None, *names]):
+        names = sorted(_attrs(p.when) | _attrs(p.require))
+        cases = []
+        for v, missing in itertools.product([True, False, "ingress", 443, 10 ** 5000, [10 ** 5000], "8" * 5000],
+                                            [None, *names]):
             attrs = {name: Attr(v, None) for name in names if name != missing}
-            out.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1), attrs))
+            cases.append(Node("n", "endpoint", "t", "terraform", "m.tf", Span.point(1), Span.point(1), attrs))
+        out += [(p.when, cases), (p.require, cases)]
     return out
 
 
@@ -105,19 +121,23 @@ def _attrs(c: Any) -> set[str]:
     return set()
 
 
-def test_a_scope_rejects_only_where_when_is_false_and_raises_nowhere() -> None:
+def test_a_scope_is_certain_only_where_the_condition_is_so_and_raises_nowhere() -> None:
     ev = Evaluation(PROFILE, Graph())
-    rejected = 0
-    for c in conditions():
-        needs, gate = scope_of(c, ev._compiled).test()
-        for node in nodes():
+    rejected = accepted = 0
+    synthetic = nodes()
+    for c, some in [*((c, synthetic) for c in conditions()), *catalog_cases()]:
+        scope = scope_of(c, ev._compiled)
+        needs, gate = scope.test()
+        accept = scope.passes()
+        for node in some:
             a = node.attrs.get(needs) if needs else None
-            skip = (needs is not None and (a is None or a.value is None)) or (gate is not None and gate(node.attrs))
-            if not skip:
-                continue
-            rejected += 1
-            assert ev.interpret(c, node).state == FALSE, (c, node.attrs)  # and it did not raise
-    assert rejected > 1000
+            if (needs is not None and (a is None or a.value is None)) or (gate is not None and gate(node.attrs)):
+                rejected += 1
+                assert ev.interpret(c, node).state == FALSE, (c, node.attrs)  # and it did not raise
+            if accept is not None and accept(node.attrs):
+                accepted += 1
+                assert ev.interpret(c, node).state == TRUE, (c, node.attrs)
+    assert rejected > 1000 and accepted > 1000
 
 
 @pytest.mark.parametrize("profile_name", ["baseline", "strict"])
@@ -131,7 +151,8 @@ def test_findings_are_those_of_judging_every_node(profile_name: str) -> None:
         by_kind.setdefault(n.kind, []).append(n)
     for k in ("endpoint", "connection", "certificate", "firewall_rule", "tls_policy"):
         by_kind.setdefault(k, []).extend(
-            Node(n.id, k, n.native_type, n.format, n.path, n.span, n.header, dict(n.attrs)) for n in nodes())
+            Node(n.id, k, n.native_type, n.format, n.path, n.span, n.header, dict(n.attrs))
+            for n in [*nodes(), *(n for _, some in catalog_cases() for n in some)])
     graph = build_graph([n for ns in by_kind.values() for n in ns])
     found, ev = evaluate(policies, by_kind, profile, graph)
     reference = Evaluation(profile, graph)

@@ -167,7 +167,7 @@ class Evaluation:
     def _plan(self, policy: Policy) -> Plan:
         when = None if policy.when is None else self._check(policy.when)
         needs, gate = (None, None) if policy.when is None else scope_of(policy.when, self._compiled).test()
-        return Plan(when, self._check(policy.require), needs, gate)
+        return Plan(when, self._check(policy.require), needs, gate, scope_of(policy.require, self._compiled).passes())
 
     def _judge(self, plan: Plan, policy: Policy, node: Node) -> Finding | None:
         if plan.when is not None:
@@ -176,6 +176,8 @@ class Evaluation:
                 if w.state == UNK:
                     self._unknown(policy, node, w.span)
                 return None
+        if plan.accept is not None and plan.accept(node.attrs):
+            return None
         r = plan.require(node, self)
         if r.state == TRUE:
             return None
@@ -232,6 +234,7 @@ class Plan:
     # `needs`, and those the gate rejects (see scope.py)
     needs: str | None
     gate: Gate | None
+    accept: Gate | None  # True: `require` is certainly TRUE on the node and raises nowhere
 
 
 # plans by (id(policy), id(profile)); see Evaluation.plan

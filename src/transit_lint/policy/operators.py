@@ -159,9 +159,16 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def verdict(op_name: str, arg: Any) -> Verdict | None:
-    """`passed` alone, for the operators that cannot raise on any value with this argument (a
-    plain scalar; a list of them for the membership tests); None for the others. Strings, the
+    """`passed` alone, for the operators that raise nothing but UnknownValue on plain values
+    (strings, numbers, booleans) with this argument (for the comparisons a plain scalar, a list
+    of them for the membership tests, a known port set); None for the others. Strings, the
     common case, are compared in one step; other values go through `_eq` as ever."""
+    if op_name == "port_in":
+        try:
+            wanted = ports.port_set(arg) if isinstance(arg, str) else frozenset(int(p) for p in arg)
+        except Exception:  # noqa: BLE001 - the operator raises the same on every value
+            return None
+        return lambda v: any(p in wanted for p in _port_list(v))
     if op_name == "is":
         return lambda v: v is arg
     if op_name in ("equals", "not_equals") and isinstance(arg, _SCALARS):
