@@ -165,12 +165,17 @@ class Evaluation:
         return hit[2]
 
     def _plan(self, policy: Policy) -> Plan:
-        when = None if policy.when is None else self._check(policy.when)
-        needs, gate = (None, None) if policy.when is None else scope_of(policy.when, self._compiled).test()
-        return Plan(when, self._check(policy.require), needs, gate, scope_of(policy.require, self._compiled).passes())
+        if policy.when is None:
+            when, needs, gate, sure = None, None, None, None
+        else:
+            scope = scope_of(policy.when, self._compiled)
+            (needs, gate), sure = scope.test(), scope.passes()
+            when = self._check(policy.when)
+        return Plan(when, sure, self._check(policy.require), needs, gate,
+                    scope_of(policy.require, self._compiled).passes())
 
     def _judge(self, plan: Plan, policy: Policy, node: Node) -> Finding | None:
-        if plan.when is not None:
+        if plan.when is not None and (plan.sure is None or not plan.sure(node.attrs)):
             w = plan.when(node, self)
             if w.state != TRUE:
                 if w.state == UNK:
@@ -229,6 +234,7 @@ class Plan:
     """One policy, compiled for one evaluation."""
 
     when: Check | None
+    sure: Gate | None  # True: `when` is certainly TRUE on the node and raises nowhere
     require: Check
     # the nodes where `when` is certainly FALSE and raises nowhere: those that lack attribute
     # `needs`, and those the gate rejects (see scope.py)
