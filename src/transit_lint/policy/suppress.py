@@ -235,6 +235,8 @@ def _blocks(nodes: list[Node]) -> dict[tuple[str, int], list[Span]]:
 def _lineage(res: NativeResource | None) -> list[NativeResource]:
     """The resource and the objects it was synthesized from (`meta["owner"]`: a Kubernetes
     container or ingress-nginx view belongs to the object whose annotations waive it)."""
+    if isinstance(res, NativeResource) and res.meta.get("owner") is None:
+        return [res]  # the common case: a resource of its own
     out: list[NativeResource] = []
     while isinstance(res, NativeResource) and all(res is not r for r in out):
         out.append(res)
