@@ -56,6 +56,9 @@ class Graph:
         self._key: dict[int, str] = {}  # id(node) -> key
         self._out: dict[str, list[tuple[str, str]]] = {}  # src -> [(dst, type)]
         self._in: dict[str, list[tuple[str, str]]] = {}
+        # the references of each body, collected once: later passes over the same resources
+        # (exposure linking) read them again; the bodies must not change while the graph is used
+        self.references = ReferenceMemo()
 
     def add_nodes(self, nodes: list[Node]) -> None:
         for n in nodes:
@@ -105,7 +108,7 @@ def build_graph(nodes: list[Node]) -> Graph:
     graph.add_nodes(nodes)
     # addresses are unique within one root module (its directory), prefixed inside child modules
     by_address: dict[tuple[str, str], list[Node]] = {}
-    references = ReferenceMemo()  # the nodes of one resource share its body
+    references = graph.references  # the nodes of one resource share its body
     for n in nodes:
         if n.resource is not None:
             by_address.setdefault((n.resource.meta.get("root", ""), n.resource.address), []).append(n)

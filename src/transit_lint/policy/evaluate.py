@@ -11,9 +11,11 @@ or at the node's header when that value is absent.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import tls
@@ -23,7 +25,8 @@ from ..model import Node
 from ..spans import Span
 from ..tree import UNKNOWN
 from .loader import Policy, Profile
-from .operators import OPERATORS, UnknownValue
+from .operators import OPERATORS, UnknownValue, version_of
+from .scope import Gate, scope_of
 
 TRUE, FALSE, UNK = "true", "false", "unknown"
 _FLIP = {TRUE: FALSE, FALSE: TRUE, UNK: UNK}
@@ -149,13 +152,38 @@ class Evaluation:
 
     # ---- one policy, one node ----
     def judge(self, policy: Policy, node: Node) -> Finding | None:
-        if policy.when is not None:
-            w = self.cond(policy.when, node)
+        return self._judge(self.plan(policy), policy, node)
+
+    def plan(self, policy: Policy) -> Plan:
+        """The policy's conditions compiled, and the gate that rejects most nodes at a glance;
+        once per profile, as `_check` (every shard judges the same policies)."""
+        hit = _PLANS.get((id(policy), id(self.profile)))
+        if hit is None or hit[0] is not policy or hit[1] is not self.profile:
+            if len(_PLANS) > 2_000:  # catalogs loaded again and again (tests): start afresh
+                _PLANS.clear()
+            hit = _PLANS[(id(policy), id(self.profile))] = (policy, self.profile, self._plan(policy))
+        return hit[2]
+
+    def _plan(self, policy: Policy) -> Plan:
+        if policy.when is None:
+            when, needs, gate, sure = None, None, None, None
+        else:
+            scope = scope_of(policy.when, self._compiled)
+            (needs, gate), sure = scope.test(), scope.passes()
+            when = self._check(policy.when)
+        return Plan(when, sure, self._check(policy.require), needs, gate,
+                    scope_of(policy.require, self._compiled).passes())
+
+    def _judge(self, plan: Plan, policy: Policy, node: Node) -> Finding | None:
+        if plan.when is not None and (plan.sure is None or not plan.sure(node.attrs)):
+            w = plan.when(node, self)
             if w.state != TRUE:
                 if w.state == UNK:
                     self._unknown(policy, node, w.span)
                 return None
-        r = self.cond(policy.require, node)
+        if plan.accept is not None and plan.accept(node.attrs):
+            return None
+        r = plan.require(node, self)
         if r.state == TRUE:
             return None
         if r.state == UNK:
@@ -199,6 +227,26 @@ class Evaluation:
 
 
 Check = Callable[[Node, Evaluation], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One policy, compiled for one evaluation."""
+
+    when: Check | None
+    sure: Gate | None  # True: `when` is certainly TRUE on the node and raises nowhere
+    require: Check
+    # the nodes where `when` is certainly FALSE and raises nowhere: those that lack attribute
+    # `needs`, and those the gate rejects (see scope.py)
+    needs: str | None
+    gate: Gate | None
+    accept: Gate | None  # True: `require` is certainly TRUE on the node and raises nowhere
+
+
+# plans by (id(policy), id(profile)); see Evaluation.plan
+_PLANS: dict[tuple[int, int], tuple[Policy, Profile, Plan]] = {}
+
+
 # compiled conditions by (id(condition), id(profile)); see Evaluation._check
 _CHECKS: dict[tuple[int, int], tuple[Any, Profile, Check]] = {}
 
@@ -268,29 +316,45 @@ _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.]*)(?:\|(\w+))?\}")
 def render(template: str, node: Node, detail: str, profile: Profile) -> str:
     """Fill `{attr.name}`, `{id}`, `{native_type}`, `{detail}`, `{param.x}`; `|tls` formats a
     TLS version for people ("TLS 1.0")."""
+    parts = []
+    for literal, key, fmt in _template(template):
+        parts.append(literal)
+        if key is not None:
+            parts.append(_fill(key, fmt, node, detail, profile))
+    return "".join(parts)
 
-    def sub(m: re.Match[str]) -> str:
-        key, fmt = m.group(1), m.group(2)
-        if key == "id":
-            val: Any = node.id
-        elif key == "native_type":
-            val = node.native_type
-        elif key == "detail":
-            val = detail
-        elif key.startswith("param."):
-            val = profile.params.get(key[6:], "?")
-        else:
-            val = node.value(key, "?")
-        if val is UNKNOWN:
-            val = "?"
-        if fmt == "tls":
-            v = tls.parse_version(val)
-            val = tls.display_version(v) if v else val
-        if isinstance(val, list):
-            val = ", ".join(str(x) for x in val)
-        return str(val)
 
-    return _PLACEHOLDER.sub(sub, template)
+@lru_cache(maxsize=1024)
+def _template(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(literal text, placeholder key, format) pieces, split once per message template."""
+    out: list[tuple[str, str | None, str | None]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        out.append((template[at:m.start()], m.group(1), m.group(2)))
+        at = m.end()
+    out.append((template[at:], None, None))
+    return tuple(out)
+
+
+def _fill(key: str, fmt: str | None, node: Node, detail: str, profile: Profile) -> str:
+    if key == "id":
+        val: Any = node.id
+    elif key == "native_type":
+        val = node.native_type
+    elif key == "detail":
+        val = detail
+    elif key.startswith("param."):
+        val = profile.params.get(key[6:], "?")
+    else:
+        val = node.value(key, "?")
+    if val is UNKNOWN:
+        val = "?"
+    if fmt == "tls":
+        v = version_of(val)
+        val = tls.display_version(v) if v else val
+    if isinstance(val, list):
+        val = ", ".join(str(x) for x in val)
+    return str(val)
 
 
 def placeholders(template: str) -> list[str]:
@@ -301,19 +365,42 @@ def evaluate(policies: list[Policy], nodes_by_kind: dict[str, list[Node]], profi
              ) -> tuple[list[Finding], Evaluation]:
     ev = Evaluation(profile, graph)
     findings: list[Finding] = []
-    for policy in policies:
-        for kind in policy.kinds:
-            for node in nodes_by_kind.get(kind, ()):
-                if policy.formats and node.format not in policy.formats:
+    for policy, plan, kind in _agenda(ev, policies, nodes_by_kind):
+        needs, gate, formats = plan.needs, plan.gate, policy.formats
+        for node in nodes_by_kind[kind]:
+            if formats and node.format not in formats:
+                continue
+            if needs is not None and ((a := node.attrs.get(needs)) is None or a.value is None):
+                continue  # `when` is FALSE: nothing to record
+            try:
+                if gate is not None and gate(node.attrs):
                     continue
-                try:
-                    f = ev.judge(policy, node)
-                except Exception as e:  # noqa: BLE001 - a broken policy must not end the run
-                    f = make_finding(
-                        rule_id="TL001", rule_name="policy-error", severity=policy.severity,
-                        message=f"policy {policy.id} could not be evaluated on {node.id}: {e}",
-                        path=node.path, span=node.header, attribute=policy.id,
-                        resource=ResourceRef(node.id, node.kind, node.native_type, node.span))
-                if f is not None:
-                    findings.append(f)
+                f = ev._judge(plan, policy, node)
+            except Exception as e:  # noqa: BLE001 - a broken policy must not end the run
+                f = make_finding(
+                    rule_id="TL001", rule_name="policy-error", severity=policy.severity,
+                    message=f"policy {policy.id} could not be evaluated on {node.id}: {e}",
+                    path=node.path, span=node.header, attribute=policy.id,
+                    resource=ResourceRef(node.id, node.kind, node.native_type, node.span))
+            if f is not None:
+                findings.append(f)
     return findings, ev
+
+
+Agenda = list[tuple[Policy, Plan, str]]
+# (policy ids, profile id, kinds present) -> (policies, profile, agenda): shards are small (a few
+# nodes of one or two kinds), so walking every policy for each would cost more than judging
+_AGENDAS: dict[tuple[tuple[int, ...], int, frozenset[str]], tuple[tuple[Policy, ...], Profile, Agenda]] = {}
+
+
+def _agenda(ev: Evaluation, policies: list[Policy], nodes_by_kind: dict[str, list[Node]]) -> Agenda:
+    """(policy, plan, kind) in the order the policies are judged: policy by policy, each kind in
+    the policy's order; only the kinds that have nodes here."""
+    key = (tuple(map(id, policies)), id(ev.profile), frozenset(k for k, v in nodes_by_kind.items() if v))
+    hit = _AGENDAS.get(key)
+    if hit is None or hit[1] is not ev.profile or any(map(operator.is_not, hit[0], policies)):
+        if len(_AGENDAS) > 2_000:  # catalogs loaded again and again (tests): start afresh
+            _AGENDAS.clear()
+        agenda = [(p, ev.plan(p), k) for p in policies for k in p.kinds if k in key[2]]
+        hit = _AGENDAS[key] = (tuple(policies), ev.profile, agenda)
+    return hit[2]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .. import ports, tls
@@ -53,10 +54,21 @@ def op_matches(v: Any, arg: Any) -> Outcome:
 
 
 def op_version_at_least(v: Any, arg: Any) -> Outcome:
-    got, floor = tls.parse_version(v), tls.parse_version(arg)
+    got, floor = version_of(v), version_of(arg)
     if got is None or floor is None:
         raise UnknownValue(f"unrecognised TLS version {v!r}")
     return tls.version_at_least(got, floor), tls.display_version(got), None
+
+
+def version_of(v: Any) -> str | None:
+    """`tls.parse_version`, remembered for strings (a run meets a handful of spellings, each
+    parsed by several regular expressions)."""
+    return _version_of_text(v) if type(v) is str else tls.parse_version(v)
+
+
+@lru_cache(maxsize=4096)
+def _version_of_text(text: str) -> str | None:
+    return tls.parse_version(text)
 
 
 def _items(v: Any) -> list[Any]:
@@ -140,6 +152,46 @@ def op_exists(v: Any, arg: Any) -> Outcome:  # absent values never reach operato
 
 def op_is(v: Any, arg: Any) -> Outcome:
     return v is arg, f"{v}", None
+
+
+Verdict = Callable[[Any], bool]
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def verdict(op_name: str, arg: Any) -> Verdict | None:
+    """`passed` alone, for the operators that raise nothing but UnknownValue on plain values
+    (strings, numbers, booleans) with this argument (for the comparisons a plain scalar, a list
+    of them for the membership tests, a known port set); None for the others. Strings, the
+    common case, are compared in one step; other values go through `_eq` as ever."""
+    if op_name == "port_in":
+        try:
+            wanted = ports.port_set(arg) if isinstance(arg, str) else frozenset(int(p) for p in arg)
+        except Exception:  # noqa: BLE001 - the operator raises the same on every value
+            return None
+        return lambda v: any(p in wanted for p in _port_list(v))
+    if op_name == "is":
+        return lambda v: v is arg
+    if op_name in ("equals", "not_equals") and isinstance(arg, _SCALARS):
+        eq = _equals_one(arg)
+        return eq if op_name == "equals" else lambda v: not eq(v)
+    if op_name in ("in", "not_in") and isinstance(arg, (list, tuple)) and all(isinstance(a, _SCALARS) for a in arg):
+        member = _equals_any(tuple(arg))
+        return member if op_name == "in" else lambda v: not member(v)
+    return None
+
+
+def _equals_one(arg: Any) -> Verdict:
+    if not isinstance(arg, str):
+        return lambda v: _eq(v, arg)
+    low = arg.lower()  # a string value equals a string argument only, case-insensitively
+    return lambda v: v.lower() == low if type(v) is str else _eq(v, arg)
+
+
+def _equals_any(args: tuple[Any, ...]) -> Verdict:
+    if not all(isinstance(a, str) for a in args):
+        return lambda v: any(_eq(v, a) for a in args)
+    lows = frozenset(a.lower() for a in args)
+    return lambda v: v.lower() in lows if type(v) is str else any(_eq(v, a) for a in args)
 
 
 class UnknownValue(Exception):

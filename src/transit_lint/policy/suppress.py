@@ -35,6 +35,7 @@ from .loader import Catalog, Policy
 
 K8S_ANNOTATION = "transit-lint.io/ignore"
 CFN_METADATA_KEY = "transit-lint"
+_MARKER = "transit-lint"  # every directive comment holds it: most comments skip the regex
 _COMMENT_START = ("#", "//", "/*")
 _DIRECTIVE = re.compile(r"^\s*(?:#+|//+|/\*+)\s*transit-lint\s*:\s*(?P<rest>.*?)\s*(?:\*+/)?\s*$", re.S)
 _IGNORE = re.compile(r"^ignore\s*\[(?P<ids>[^\]]*)\]\s*(?P<reason>.*)$", re.S)
@@ -71,7 +72,7 @@ def apply(findings: list[Finding], *, nodes: list[Node], comments: dict[str, lis
 
     directives: list[Directive] = []
     for path, items in sorted(comments.items()):
-        if any(_DIRECTIVE.match(text) for _, text in items):
+        if any(_MARKER in text and _DIRECTIVE.match(text) for _, text in items):
             directives += _comment_directives(path, items, base, catalog, problems)
     seen: set[int] = set()
     for node in nodes:
@@ -80,14 +81,8 @@ def apply(findings: list[Finding], *, nodes: list[Node], comments: dict[str, lis
                 seen.add(id(res))
                 directives += _resource_directives(res, catalog, problems)
 
-    blocks = _blocks(nodes)
-    owners = _owners(nodes)
-    for f in findings:
-        for d in directives:
-            if f.rule_id in d.rules and f.path == d.path and _waives(d, f, blocks, owners):
-                d.used.add(f.rule_id)
-                if not f.suppressed:
-                    f.suppressed, f.suppression_reason = True, d.reason
+    if directives:  # most shards have none: then no finding needs the block and owner maps
+        _mark(findings, directives, _blocks(nodes), _owners(nodes))
 
     for d in directives:
         if d.path in broken_files:
@@ -105,6 +100,16 @@ def apply(findings: list[Finding], *, nodes: list[Node], comments: dict[str, lis
                          "delete it or move it above the offending line")
     extra = [p for p in problems.found if in_scope is None or p.path in in_scope]
     return findings + extra
+
+
+def _mark(findings: list[Finding], directives: list[Directive], blocks: dict[tuple[str, int], list[Span]],
+          owners: dict[tuple[str, str], list[int]]) -> None:
+    for f in findings:
+        for d in directives:
+            if f.rule_id in d.rules and f.path == d.path and _waives(d, f, blocks, owners):
+                d.used.add(f.rule_id)
+                if not f.suppressed:
+                    f.suppressed, f.suppression_reason = True, d.reason
 
 
 # ---- TL002 ----
@@ -230,6 +235,8 @@ def _blocks(nodes: list[Node]) -> dict[tuple[str, int], list[Span]]:
 def _lineage(res: NativeResource | None) -> list[NativeResource]:
     """The resource and the objects it was synthesized from (`meta["owner"]`: a Kubernetes
     container or ingress-nginx view belongs to the object whose annotations waive it)."""
+    if isinstance(res, NativeResource) and res.meta.get("owner") is None:
+        return [res]  # the common case: a resource of its own
     out: list[NativeResource] = []
     while isinstance(res, NativeResource) and all(res is not r for r in out):
         out.append(res)
