@@ -510,8 +510,11 @@ def _source_lines(result: RunResult) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    from .engine import fewer_collections
+
     try:
-        code = lint(args)
+        with fewer_collections():  # the report too: it is built while the run's objects still live
+            code = lint(args)
     except KeyboardInterrupt:
         code = 130
     sys.stdout.flush()

@@ -62,7 +62,7 @@ class RunResult:
 
 
 def run(opts: RunOptions) -> RunResult:
-    with _fewer_collections():
+    with fewer_collections():
         return _run(opts)
 
 
@@ -73,7 +73,7 @@ _GEN0_THRESHOLD = 100_000
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], _GEN0_THRESHOLD), *before[1:])
     try:
