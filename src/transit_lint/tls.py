@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from .data import read_csv, read_text
@@ -158,6 +158,7 @@ _PROVIDER_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)  # static data; nginx hooks ask for the same few names thousands of times
 def _lookup(name: str, dialect: str) -> Cipher | None:
     idx = _indexes()
     key = _fold(name)
