@@ -293,16 +293,21 @@ def _plaintext_table(transport: str) -> tuple[list[int], list[str]]:
 
 def ports_text(found: list[int], transports: tuple[str, ...] = ("tcp",)) -> str:
     """`21 (ftp→990), 80 (http→443)`; long lists end with "… and N more (M plaintext ports)"."""
+    return _ports_text(tuple(found[:TEXT_LIMIT]), len(found), transports)
+
+
+@lru_cache(maxsize=4096)  # static port data; rules repeat the same few port lists
+def _ports_text(shown: tuple[int, ...], count: int, transports: tuple[str, ...]) -> str:
     names = []
-    for p in found[:TEXT_LIMIT]:
+    for p in shown:
         info = next((i for t in transports if (i := ports.port_info(p, t)) is not None), None)
         label = (info.service or info.description) if info is not None else ""
         if info is not None and info.secure_equivalent and info.secure_equivalent != p:
             label += f"→{info.secure_equivalent}"
         names.append(f"{p} ({label})" if label else str(p))
     text = ", ".join(names)
-    if len(found) > TEXT_LIMIT:
-        text += f", … and {len(found) - TEXT_LIMIT} more ({len(found)} plaintext ports)"
+    if count > TEXT_LIMIT:
+        text += f", … and {count - TEXT_LIMIT} more ({count} plaintext ports)"
     return text
 
 

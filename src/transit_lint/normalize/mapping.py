@@ -58,7 +58,10 @@ class NodeSpec:
     hooks: tuple[str, ...]
     only_if: dict[str, Any] | None
     # `attrs` compiled once per table row (not per resource): name -> reader
-    readers: tuple[tuple[str, AttrFn], ...] = field(default=(), compare=False, repr=False)
+    readers: tuple[tuple[str, AttrFn], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readers", tuple((name, _reader(aspec)) for name, aspec in self.attrs))
 
 
 @cache
@@ -86,15 +89,13 @@ def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
 
 
 def _spec(raw: dict[str, Any]) -> NodeSpec:
-    attrs = tuple((k, v if isinstance(v, dict) else {"path": v}) for k, v in (raw.get("attrs") or {}).items())
     return NodeSpec(
         kind=raw["kind"],
         each=raw.get("each"),
         id=raw.get("id", "{address}"),
-        attrs=attrs,
+        attrs=tuple((k, v if isinstance(v, dict) else {"path": v}) for k, v in (raw.get("attrs") or {}).items()),
         hooks=tuple(raw.get("hooks") or ()),
         only_if=raw.get("only_if"),
-        readers=tuple((name, _reader(aspec)) for name, aspec in attrs),
     )
 
 
@@ -114,7 +115,7 @@ def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
         contexts = [(i, el) for i, el in enumerate(elements) if isinstance(el.data, dict)]
     else:
         contexts = [(0, body)]
-    readers = spec.readers or tuple((name, _reader(aspec)) for name, aspec in spec.attrs)
+    readers = spec.readers
     out: list[Node] = []
     for index, ctx in contexts:
         header = ctx.key_span or ctx.span if spec.each else res.header
