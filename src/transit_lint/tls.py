@@ -39,6 +39,11 @@ def parse_version(text: object) -> str | None:
         return canon if canon in _RANK and canon.startswith("1.") else None
     if not isinstance(text, str):
         return None
+    return _parse_version_text(text)
+
+
+@lru_cache(maxsize=4096)  # policies compare the same few spellings thousands of times
+def _parse_version_text(text: str) -> str | None:
     s = text.strip().strip("\"'").casefold()
     s = re.sub(r"^(?:tls\.)?(?:protocol-|version)", "", s)
     s = re.sub(r"_(?:19|20)\d\d$", "", s)  # policy date suffix, e.g. CloudFront TLSv1.2_2021
