@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from .data import read_csv, read_text
@@ -39,6 +39,11 @@ def parse_version(text: object) -> str | None:
         return canon if canon in _RANK and canon.startswith("1.") else None
     if not isinstance(text, str):
         return None
+    return _parse_version_text(text)
+
+
+@lru_cache(maxsize=4096)  # policies compare the same few spellings thousands of times
+def _parse_version_text(text: str) -> str | None:
     s = text.strip().strip("\"'").casefold()
     s = re.sub(r"^(?:tls\.)?(?:protocol-|version)", "", s)
     s = re.sub(r"_(?:19|20)\d\d$", "", s)  # policy date suffix, e.g. CloudFront TLSv1.2_2021
@@ -158,6 +163,7 @@ _PROVIDER_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)  # static data; nginx hooks ask for the same few names thousands of times
 def _lookup(name: str, dialect: str) -> Cipher | None:
     idx = _indexes()
     key = _fold(name)

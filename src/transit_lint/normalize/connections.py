@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..model import Attr, NativeResource, Node
@@ -90,12 +91,29 @@ _INTERNAL_SUFFIXES = (
 # without the parser: a run whose strings hold no connection string never loads it (~40 ms)
 PLAIN, OPP, UNV, NOHOST = "plaintext", "opportunistic", "encrypted-unverified", "no-hostname-check"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]{0,40})://")  # bounded: linear on any input
+# A string without any of these holds no JSON, no connection string (`_may_hold`), no switch
+# (`KEY=value` or a multi-line text): about five strings in six (names, sizes, plain words)
+_MAY_MATTER = re.compile(r"[=:@\n\[{]").search
 
 
 def _find_all(text: str) -> list[ConnString]:
+    if len(text) > _MEMO_LIMIT:
+        from ..connstrings import find_all
+
+        return find_all(text)
+    return list(_find_all_memo(text))
+
+
+_MEMO_LIMIT = 4096  # characters: longer texts are rare and would make the memo heavy
+
+
+@lru_cache(maxsize=2048)
+def _find_all_memo(text: str) -> tuple[ConnString, ...]:
+    """find_all of a text, remembered: the same connection strings recur across a tree's files
+    (a third of the texts are new in the golden tree). The results are frozen and only read."""
     from ..connstrings import find_all
 
-    return find_all(text)
+    return tuple(find_all(text))
 
 
 def _may_hold(text: str, setting: bool) -> bool:
@@ -274,42 +292,58 @@ class _Scan:
         elif isinstance(data, dict):
             self.mapping(v, data, key, depth)
         elif isinstance(data, list):
-            self.kafka([p for p in (_pair(x) for x in data) if p is not None])
-            for item in data:
-                self.walk(item, key, setting, depth + 1)
+            self.sequence(data, key, setting, depth)
         elif data is UNKNOWN:
             self.partial(v, key, setting)
 
+    def sequence(self, data: list[Value], key: str | None, setting: bool, depth: int) -> None:
+        pairs = [p for x in data if isinstance(x.data, dict) and (p := _pair(x)) is not None]
+        if pairs:
+            self.kafka(pairs)
+        for item in data:
+            self.walk(item, key, setting, depth + 1)
+
     def mapping(self, v: Value, data: dict[str, Value], key: str | None, depth: int) -> None:
-        pair = _pair(v) if len(data) <= 4 else None
-        if pair is not None:
-            name, value = pair
-            self.switch(name, value)
-            self.walk(value, name, True, depth + 1)
-            return
+        # the hot loop of the pass (every map of every resource): the key facts are looked up
+        # once per key spelling, and scalars that cannot hold anything are passed over here
+        if len(data) <= 4 and ("value" in data or "Value" in data):
+            pair = _pair(v)
+            if pair is not None:
+                name, value = pair
+                self.switch(name, value)
+                self.walk(value, name, True, depth + 1)
+                return
         settings = key is not None and _compact(key) in _SETTINGS_MAPS
         kafka = False
+        secret_top = self.secret and depth == 0
+        inner = depth + 1
         for k, x in data.items():
-            compact = _compact(k)
-            if compact in _SKIP_KEYS or (self.secret and depth == 0 and k == "data"):
+            skip, protocol, upper = _KEY_FACTS.get(k) or _key_facts(k)
+            if skip or (secret_top and k == "data"):
                 continue  # prose, labels, base64 Secret data (stringData is read)
             value = x.data
-            if isinstance(value, (dict, list)):
-                self.walk(x, k, settings, depth + 1)
+            if isinstance(value, dict):
+                if inner <= MAX_DEPTH:
+                    self.mapping(x, value, k, inner)
                 continue
-            kafka = kafka or "protocol" in compact
-            if k.isupper():
+            if isinstance(value, list):
+                if inner <= MAX_DEPTH:
+                    self.sequence(value, k, settings, inner)
+                continue
+            kafka = kafka or protocol
+            if upper:
                 self.switch(k, x)
-            if isinstance(value, str) and len(value) >= 7:
-                setting = settings or k.isupper() or (depth == 0 and k in self.stores)
-                self.string(x, value, k, setting, depth + 1)
+            if isinstance(value, str):
+                if len(value) >= 7 and _MAY_MATTER(value) is not None:
+                    setting = settings or upper or (depth == 0 and k in self.stores)
+                    self.string(x, value, k, setting, inner)
             elif value is UNKNOWN:
-                self.partial(x, k, settings or k.isupper() or (depth == 0 and k in self.stores))
+                self.partial(x, k, settings or upper or (depth == 0 and k in self.stores))
         if kafka:
             self.kafka([(k, x) for k, x in data.items() if not isinstance(x.data, (dict, list))])
 
     def string(self, holder: Value, text: str, key: str | None, setting: bool, depth: int) -> None:
-        if len(text) < 7 or depth > MAX_DEPTH:
+        if len(text) < 7 or depth > MAX_DEPTH or _MAY_MATTER(text) is None:
             return
         stripped = text.strip()
         if stripped[:1] in ("[", "{") and stripped[-1:] in ("]", "}") and len(stripped) <= MAX_JSON:
@@ -489,6 +523,18 @@ def _compact(key: str) -> str:
         if len(_COMPACT) < 100_000:
             _COMPACT[key] = found
     return found
+
+
+_KEY_FACTS: dict[str, tuple[bool, bool, bool]] = {}
+
+
+def _key_facts(key: str) -> tuple[bool, bool, bool]:
+    """(prose or labels: skipped, may name a Kafka protocol, an environment-variable name)."""
+    compact = _compact(key)
+    facts = (compact in _SKIP_KEYS, "protocol" in compact, key.isupper())
+    if len(_KEY_FACTS) < 100_000:
+        _KEY_FACTS[key] = facts
+    return facts
 
 
 def _pair(v: Value) -> tuple[str, Value] | None:

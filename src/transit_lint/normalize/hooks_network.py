@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import ports
@@ -266,29 +268,46 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def plaintext_in(ranges: list[tuple[int, int]], transports: tuple[str, ...]) -> list[tuple[int, str]]:
     """(port, service) for every cleartext port inside the ranges, one per port."""
     seen: dict[int, str] = {}
-    tls_tcp = ports.port_set("encrypted", "tcp")
     for transport in transports:
-        for p in sorted(ports.port_set("plaintext", transport)):
-            if transport == "udp" and p in tls_tcp:
-                continue  # a TLS port (465 submissions): its UDP twin carries nothing in practice
-            if p not in seen and any(lo <= p <= hi for lo, hi in ranges):
-                info = ports.port_info(p, transport)
-                seen[p] = info.service if info is not None else ""
+        numbers, services = _plaintext_table(transport)
+        for lo, hi in ranges:
+            for i in range(bisect_left(numbers, lo), bisect_right(numbers, hi)):
+                seen.setdefault(numbers[i], services[i])
     return sorted(seen.items())
+
+
+@cache
+def _plaintext_table(transport: str) -> tuple[list[int], list[str]]:
+    """The cleartext ports of one transport in order, and their services: static data."""
+    tls_tcp = ports.port_set("encrypted", "tcp")
+    numbers: list[int] = []
+    services: list[str] = []
+    for p in sorted(ports.port_set("plaintext", transport)):
+        if transport == "udp" and p in tls_tcp:
+            continue  # a TLS port (465 submissions): its UDP twin carries nothing in practice
+        info = ports.port_info(p, transport)
+        numbers.append(p)
+        services.append(info.service if info is not None else "")
+    return numbers, services
 
 
 def ports_text(found: list[int], transports: tuple[str, ...] = ("tcp",)) -> str:
     """`21 (ftp→990), 80 (http→443)`; long lists end with "… and N more (M plaintext ports)"."""
+    return _ports_text(tuple(found[:TEXT_LIMIT]), len(found), transports)
+
+
+@lru_cache(maxsize=4096)  # static port data; rules repeat the same few port lists
+def _ports_text(shown: tuple[int, ...], count: int, transports: tuple[str, ...]) -> str:
     names = []
-    for p in found[:TEXT_LIMIT]:
+    for p in shown:
         info = next((i for t in transports if (i := ports.port_info(p, t)) is not None), None)
         label = (info.service or info.description) if info is not None else ""
         if info is not None and info.secure_equivalent and info.secure_equivalent != p:
             label += f"→{info.secure_equivalent}"
         names.append(f"{p} ({label})" if label else str(p))
     text = ", ".join(names)
-    if len(found) > TEXT_LIMIT:
-        text += f", … and {len(found) - TEXT_LIMIT} more ({len(found)} plaintext ports)"
+    if count > TEXT_LIMIT:
+        text += f", … and {count - TEXT_LIMIT} more ({count} plaintext ports)"
     return text
 
 
@@ -358,26 +377,34 @@ def classify_peer(raw: Any) -> tuple[str, list[str]]:
         return "invalid", []
     if not isinstance(raw, str):  # UNKNOWN, or a reference such as aws_vpc.main.cidr_block
         return "unknown", []
+    kind, found = _classify_text(raw)
+    return kind, list(found)
+
+
+@lru_cache(maxsize=4096)
+def _classify_text(raw: str) -> tuple[str, tuple[str, ...]]:
+    """classify_peer of a string, remembered: the same few CIDRs repeat across a run and
+    `ipaddress` parses slowly."""
     text = raw.strip()
     if "${" in text:
-        return "unknown", []
+        return "unknown", ()
     low = text.lower()
     if low == "*":
-        return "cidr", [ANY_V4, ANY_V6]
+        return "cidr", (ANY_V4, ANY_V6)
     if low == "internet":  # Azure service tag: the address space outside the virtual network
-        return "cidr", [ANY_V4]
+        return "cidr", (ANY_V4,)
     if "/" in text:
         addr, _, prefix = text.partition("/")
         if prefix.strip() == "0":
             # a /0 has no network bits: every address, whatever precedes the slash
-            return "cidr", [ANY_V6 if ":" in addr else ANY_V4]
+            return "cidr", (ANY_V6 if ":" in addr else ANY_V4,)
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         if re.fullmatch(r"[A-Za-z][\w.-]*", text) and low != "any":  # a service tag
-            return "ref", [text]
-        return "invalid", []
-    return "cidr", [str(net)]
+            return "ref", (text,)
+        return "invalid", ()
+    return "cidr", (str(net),)
 
 
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
@@ -386,6 +413,7 @@ _PRIVATE_BLOCKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.
                                                           "fc00::/7"))
 
 
+@lru_cache(maxsize=4096)
 def peer_scope(cidr: str) -> str:
     """internet (a /0) | public | private | none: an address no packet comes from (loopback,
     link-local, multicast, reserved, 0.0.0.0/8 "this network")."""
@@ -450,6 +478,11 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
 
     `resources` are all native resources of the run: the load balancers are not nodes, and a
     group that also protects anything other than load balancers keeps its findings."""
+    resources = list(resources)
+    # every effect goes through a load balancer and an ingress rule: most shards have neither,
+    # and reading every body for references would cost them the most
+    if not any(r.type in LB_TYPES for r in resources) or not any(_allows_ingress(n) for n in graph.nodes.values()):
+        return
     by_address = {_key(r, r.address): r for r in resources}
     references = ReferenceMemo()  # each body is read up to three times below
     users: dict[tuple[str, str], list[NativeResource]] = {}
@@ -467,9 +500,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
             if attr in LISTENER_LB_KEYS:
                 listeners.setdefault(_key(n.resource, ref.address), []).append(n)
     for rule in list(graph.nodes.values()):
-        if rule.kind != "firewall_rule" or rule.resource is None:
-            continue
-        if rule.value("direction") != "ingress" or rule.value("action") != "allow":
+        if not _allows_ingress(rule) or rule.resource is None:
             continue
         group = _rule_group(rule.resource, references)
         using = users.get(group, [])
@@ -484,6 +515,11 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
                 ep.attrs["exposure"] = Attr("public", None, f"opened by {rule.id}")
         if balancers and len(balancers) == len(using):
             _drop_redirected(rule, balancers, listeners)
+
+
+def _allows_ingress(rule: Node) -> bool:
+    return (rule.kind == "firewall_rule" and rule.resource is not None
+            and rule.value("direction") == "ingress" and rule.value("action") == "allow")
 
 
 def _drop_redirected(rule: Node, balancers: list[NativeResource],

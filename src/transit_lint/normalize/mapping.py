@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -30,7 +30,7 @@ from .. import yamlio
 from ..model import Attr, NativeResource, Node
 from ..spans import Span
 from ..tree import UNKNOWN, Value
-from .paths import resolve, resolve_scalars
+from .paths import Resolver, flatten_all, resolve, resolver
 
 Hook = Callable[[Node, NativeResource, Value], None]
 HOOKS: dict[str, Hook] = {}
@@ -46,6 +46,9 @@ def hook(name: str) -> Callable[[Hook], Hook]:
     return deco
 
 
+AttrFn = Callable[[Value, Value, Node], "Attr | None"]  # (context, resource body, node) -> attribute
+
+
 @dataclass(frozen=True)
 class NodeSpec:
     kind: str
@@ -54,6 +57,11 @@ class NodeSpec:
     attrs: tuple[tuple[str, dict[str, Any]], ...]
     hooks: tuple[str, ...]
     only_if: dict[str, Any] | None
+    # `attrs` compiled once per table row (not per resource): name -> reader
+    readers: tuple[tuple[str, AttrFn], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readers", tuple((name, _reader(aspec)) for name, aspec in self.attrs))
 
 
 @cache
@@ -101,11 +109,13 @@ def normalize(resources_: list[NativeResource], fmt: str) -> list[Node]:
 
 
 def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
+    body = res.body
     if spec.each:
-        elements = [x for v in resolve(res.body, spec.each) for x in (v.data if isinstance(v.data, list) else [v])]
+        elements = [x for v in resolve(body, spec.each) for x in (v.data if isinstance(v.data, list) else [v])]
         contexts = [(i, el) for i, el in enumerate(elements) if isinstance(el.data, dict)]
     else:
-        contexts = [(0, res.body)]
+        contexts = [(0, body)]
+    readers = spec.readers
     out: list[Node] = []
     for index, ctx in contexts:
         header = ctx.key_span or ctx.span if spec.each else res.header
@@ -113,7 +123,8 @@ def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
         if spec.each and header.end_line > span.end_line:
             header = span
         node = Node(
-            id=spec.id.format(address=res.address, index=index, name=res.address.rsplit(".", 1)[-1]),
+            id=res.address if spec.id == "{address}" else spec.id.format(
+                address=res.address, index=index, name=res.address.rsplit(".", 1)[-1]),
             kind=spec.kind,
             native_type=res.type,
             format=res.format,
@@ -123,10 +134,11 @@ def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
             via=res.via,
             resource=res,
         )
-        for name, aspec in spec.attrs:
-            attr = _attr(aspec, ctx, res.body, node)
+        attrs = node.attrs
+        for name, read in readers:
+            attr = read(ctx, body, node)
             if attr is not None:
-                node.attrs[name] = attr
+                attrs[name] = attr
         if spec.only_if and not _when(spec.only_if, node):
             continue
         for h in spec.hooks:
@@ -144,41 +156,80 @@ def _when(cond: dict[str, Any], node: Node) -> bool:
     return True
 
 
-def _attr(spec: dict[str, Any], ctx: Value, root: Value, node: Node) -> Attr | None:
+Lookup = tuple[bool, Resolver]  # (from the resource body, compiled path)
+
+
+def _lookups(paths: Any) -> tuple[Lookup, ...]:
+    return tuple((p.startswith("^"), resolver(p[1:] if p.startswith("^") else p))
+                 for p in (paths if isinstance(paths, list) else [str(paths)]))
+
+
+def _reader(spec: dict[str, Any]) -> AttrFn:
+    """The attribute spec as a function, every decision the spec fixes taken here once."""
     if "const" in spec:
-        return Attr(spec["const"], None)
+        const = spec["const"]
+        return lambda ctx, root, node: Attr(const, None)
     if spec.get("present"):
-        hits = [v for p in (spec["path"] if isinstance(spec["path"], list) else [spec["path"]])
-                for v in (resolve(root, p[1:]) if p.startswith("^") else resolve(ctx, p))]
-        return Attr(bool(hits), hits[0].anchor if hits else None)
-    paths = spec.get("path")
-    found: list[Value] = []
-    for p in paths if isinstance(paths, list) else [str(paths)]:
-        base, p = (root, p[1:]) if p.startswith("^") else (ctx, p)
-        found = resolve_scalars(base, p) if spec.get("many") or "test" in spec else resolve(base, p)
-        if found:
-            break
-    if not found:
-        if "default" in spec and ("default_when" not in spec or _when(spec["default_when"], node)):
-            return Attr(spec["default"], None, "provider default")
-        if "test" in spec and spec.get("absent_is_false", True):
-            return Attr(False, None)
-        return None
-    if "test" in spec:
-        converted = [_convert(spec, v.data) for v in found]
-        hit = next((v for v, c in zip(found, converted, strict=True) if _passes(spec["test"], c)), None)
-        if hit is not None:
-            return Attr(True, hit.anchor, hit.origin)
-        # a reference or an unknown value could be the one that passes
-        if any(c is UNKNOWN for c in converted):
-            return Attr(UNKNOWN, found[0].anchor, found[0].origin)
-        return Attr(False, found[0].anchor, found[0].origin)
-    if spec.get("many"):
-        vals = [_convert(spec, v.data) for v in found]
-        value: Any = UNKNOWN if any(x is UNKNOWN for x in vals) else vals
-        return Attr(value, _cover(found), found[0].origin, [v.anchor for v in found])
-    v = found[0]
-    return Attr(_convert(spec, v.data), v.anchor, v.origin)
+        return _present_reader(_lookups(spec["path"]))
+    lookups = _lookups(spec.get("path"))
+    scalars = bool(spec.get("many")) or "test" in spec
+    convert = _converter(spec)
+    absent = _absent_reader(spec)
+    passes = _tester(spec["test"]) if "test" in spec else None
+    many = bool(spec.get("many"))
+
+    def read(ctx: Value, root: Value, node: Node) -> Attr | None:
+        found: list[Value] = []
+        for from_root, walk in lookups:
+            found = walk(root if from_root else ctx)
+            if scalars:
+                found = flatten_all(found)
+            if found:
+                break
+        if not found:
+            return absent(node)
+        if passes is not None:
+            converted = [convert(v.data) for v in found]
+            hit = next((v for v, c in zip(found, converted, strict=True) if passes(c)), None)
+            if hit is not None:
+                return Attr(True, hit.anchor, hit.origin)
+            # a reference or an unknown value could be the one that passes
+            if any(c is UNKNOWN for c in converted):
+                return Attr(UNKNOWN, found[0].anchor, found[0].origin)
+            return Attr(False, found[0].anchor, found[0].origin)
+        if many:
+            vals = [convert(v.data) for v in found]
+            value: Any = UNKNOWN if any(x is UNKNOWN for x in vals) else vals
+            return Attr(value, _cover(found), found[0].origin, [v.anchor for v in found])
+        v = found[0]
+        return Attr(convert(v.data), v.anchor, v.origin)
+
+    return read
+
+
+def _present_reader(lookups: tuple[Lookup, ...]) -> AttrFn:
+    def read(ctx: Value, root: Value, node: Node) -> Attr | None:
+        for from_root, walk in lookups:
+            hits = walk(root if from_root else ctx)
+            if hits:
+                return Attr(True, hits[0].anchor)
+        return Attr(False, None)
+
+    return read
+
+
+def _absent_reader(spec: dict[str, Any]) -> Callable[[Node], Attr | None]:
+    """The attribute when no path is found: the default, False for a test, or none."""
+    if "default" in spec:
+        default = spec["default"]
+        if "default_when" not in spec:
+            return lambda node: Attr(default, None, "provider default")
+        when = spec["default_when"]
+        fallback = _absent_reader({k: v for k, v in spec.items() if k not in ("default", "default_when")})
+        return lambda node: Attr(default, None, "provider default") if _when(when, node) else fallback(node)
+    if "test" in spec and spec.get("absent_is_false", True):
+        return lambda node: Attr(False, None)
+    return lambda node: None
 
 
 def _cover(vals: list[Value]) -> Span:
@@ -186,31 +237,41 @@ def _cover(vals: list[Value]) -> Span:
     return Span(first.line, first.column, last.end_line, last.end_column)
 
 
-def _convert(spec: dict[str, Any], data: Any) -> Any:
-    if data is UNKNOWN or isinstance(data, (dict, list)) or not _is_scalar(data):
-        return data if isinstance(data, (dict, list)) or data is UNKNOWN else UNKNOWN
+def _converter(spec: dict[str, Any]) -> Callable[[Any], Any]:
+    """Case, value map and type of one attribute spec, as one function of the native value."""
     case = spec.get("case")
-    if isinstance(data, str) and case == "upper":
-        data = data.upper()
-    elif isinstance(data, str) and case == "lower":
-        data = data.lower()
     mapping = spec.get("map")
-    if mapping is not None:
-        key = str(data).lower() if not isinstance(data, bool) else data
-        lowered = {(str(k).lower() if not isinstance(k, bool) else k): v for k, v in mapping.items()}
-        if key in lowered:
-            data = lowered[key]
+    lowered = None if mapping is None else {
+        (str(k).lower() if not isinstance(k, bool) else k): v for k, v in mapping.items()}
     t = spec.get("type")
-    if t == "int":
-        try:
-            data = int(data)
-        except (TypeError, ValueError):
-            data = UNKNOWN if isinstance(data, str) and "$" in data else data
-    elif t == "bool" and isinstance(data, str):
-        data = {"true": True, "false": False}.get(data.strip().lower(), data)
-    elif t == "str" and isinstance(data, (int, float)) and not isinstance(data, bool):
-        data = str(data)
-    return data
+
+    def convert(data: Any) -> Any:
+        if data is UNKNOWN or isinstance(data, (dict, list)) or not _is_scalar(data):
+            return data if isinstance(data, (dict, list)) or data is UNKNOWN else UNKNOWN
+        if isinstance(data, str) and case == "upper":
+            data = data.upper()
+        elif isinstance(data, str) and case == "lower":
+            data = data.lower()
+        if lowered is not None:
+            key = str(data).lower() if not isinstance(data, bool) else data
+            if key in lowered:
+                data = lowered[key]
+        if t == "int":
+            try:
+                data = int(data)
+            except (TypeError, ValueError):
+                data = UNKNOWN if isinstance(data, str) and "$" in data else data
+        elif t == "bool" and isinstance(data, str):
+            data = {"true": True, "false": False}.get(data.strip().lower(), data)
+        elif t == "str" and isinstance(data, (int, float)) and not isinstance(data, bool):
+            data = str(data)
+        return data
+
+    return convert
+
+
+def _tester(test: dict[str, Any]) -> Callable[[Any], bool]:
+    return lambda data: _passes(test, data)
 
 
 def _is_scalar(x: Any) -> bool:

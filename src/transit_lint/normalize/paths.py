@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from ..tree import Value
@@ -68,10 +69,60 @@ def _matches(v: Value, key: str, op: str, want: str) -> bool:
     return equal if op == "=" else not equal
 
 
+Resolver = Callable[[Value], list[Value]]
+
+
+@cache
+def resolver(path: str) -> Resolver:
+    """`resolve` for one path, compiled once: most table paths are plain keys (`a.b.c`, no
+    filter, no `*`), which a direct walk over the dicts reads without the general machinery."""
+    steps = compile_path(path)
+    if any(filters or name == "*" for name, filters in steps):
+        return lambda root: _resolve_steps(root, steps)
+    names = tuple(name for name, _ in steps)
+    if len(names) == 1:
+        key = names[0]
+
+        def one_key(root: Value) -> list[Value]:
+            data = root.data
+            if isinstance(data, dict):
+                child = data.get(key)
+                return [] if child is None else [child]
+            return _walk(root, names)
+
+        return one_key
+    return lambda root: _walk(root, names)
+
+
+def _walk(root: Value, names: tuple[str, ...]) -> list[Value]:
+    """`resolve` of a path of plain keys (lists projected, as in `_resolve_steps`)."""
+    current = [root]
+    for name in names:
+        nxt: list[Value] = []
+        for v in current:
+            data = v.data
+            if isinstance(data, dict):
+                child = data.get(name)
+                if child is not None:
+                    nxt.append(child)
+            elif isinstance(data, list):
+                for item in data:
+                    if isinstance(item.data, dict) and (child := item.data.get(name)) is not None:
+                        nxt.append(child)
+        if not nxt:
+            return []
+        current = nxt
+    return current
+
+
 def resolve(root: Value, path: str) -> list[Value]:
     """Every value at `path` under `root`, in document order."""
+    return resolver(path)(root)
+
+
+def _resolve_steps(root: Value, steps: tuple[Step, ...]) -> list[Value]:
     current = [root]
-    for name, filters in compile_path(path):
+    for name, filters in steps:
         nxt: list[Value] = []
         for v in current:
             for item in _flatten(v):
@@ -99,7 +150,12 @@ def resolve(root: Value, path: str) -> list[Value]:
 
 def resolve_scalars(root: Value, path: str) -> list[Value]:
     """Like `resolve`, with lists at the end flattened into their elements."""
+    return flatten_all(resolver(path)(root))
+
+
+def flatten_all(found: list[Value]) -> list[Value]:
+    """Lists among `found` replaced by their elements (one level)."""
     out: list[Value] = []
-    for v in resolve(root, path):
+    for v in found:
         out.extend(_flatten(v))
     return out
