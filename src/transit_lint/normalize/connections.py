@@ -26,7 +26,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..model import Attr, NativeResource, Node
@@ -97,23 +96,9 @@ _MAY_MATTER = re.compile(r"[=:@\n\[{]").search
 
 
 def _find_all(text: str) -> list[ConnString]:
-    if len(text) > _MEMO_LIMIT:
-        from ..connstrings import find_all
-
-        return find_all(text)
-    return list(_find_all_memo(text))
-
-
-_MEMO_LIMIT = 4096  # characters: longer texts are rare and would make the memo heavy
-
-
-@lru_cache(maxsize=2048)
-def _find_all_memo(text: str) -> tuple[ConnString, ...]:
-    """find_all of a text, remembered: the same connection strings recur across a tree's files
-    (a third of the texts are new in the golden tree). The results are frozen and only read."""
     from ..connstrings import find_all
 
-    return tuple(find_all(text))
+    return find_all(text)
 
 
 def _may_hold(text: str, setting: bool) -> bool:
