@@ -484,7 +484,7 @@ def link_exposures(graph: Graph, resources: Iterable[NativeResource]) -> None:
     if not any(r.type in LB_TYPES for r in resources) or not any(_allows_ingress(n) for n in graph.nodes.values()):
         return
     by_address = {_key(r, r.address): r for r in resources}
-    references = ReferenceMemo()  # each body is read up to three times below
+    references = graph.references  # the bodies build_graph already read, memoized there
     users: dict[tuple[str, str], list[NativeResource]] = {}
     for r in by_address.values():
         for attr, ref in references(r.body):
