@@ -13,8 +13,7 @@ from . import runcache
 from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
 from .findings import Finding, parse_error
-from .frontends import LoadContext, SourceFile, sniff_candidates
-from .frontends import module as frontend_module
+from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
 from .model import Node
 from .shards import Link, RunScope, ShardRunner, make_shards
 from .spans import Span
@@ -118,7 +117,7 @@ def _run(opts: RunOptions) -> RunResult:
         terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
         runner.submit(make_shards({"terraform": terraform} if terraform else {}))
         by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
-        runner.submit(make_shards({fmt: files for fmt, files in by_format.items() if frontend_module(fmt) is not None}))
+        runner.submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
         outs = runner.results()
     finally:
         runner.close()
@@ -194,8 +193,8 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
             errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
             continue
         for cand in candidates:
-            mod = frontend_module(cand)
-            if mod is not None and mod.sniff(f, ft.text):
+            sniff = sniffer(cand)
+            if sniff is not None and sniff(f, ft.text):
                 by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
                 if ft.problem:
                     errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))

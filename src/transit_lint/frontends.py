@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from .findings import Finding
 from .model import NativeResource
@@ -29,6 +30,12 @@ FRONTENDS: dict[str, str] = {
     "cloudformation": "transit_lint.cloudformation.frontend",
     "kubernetes": "transit_lint.kubernetes.frontend",
     "nginx": "transit_lint.nginx.frontend",
+}
+
+# formats whose content sniff lives in a lighter module than the front end (the main process
+# sniffs; only the workers need the front ends themselves)
+SNIFFERS: dict[str, str] = {
+    "nginx": "transit_lint.nginx.sniff",
 }
 
 # cheap name-based candidates for content sniffing; the sniffers make the decision
@@ -74,6 +81,12 @@ def module(fmt: str) -> ModuleType | None:
         raise
 
 
+def sniffer(fmt: str) -> Callable[[Path, str], bool] | None:
+    """The content sniff of a format (`sniff(path, text)`), from its lightest module."""
+    mod = importlib.import_module(SNIFFERS[fmt]) if fmt in SNIFFERS else module(fmt)
+    return None if mod is None else cast(Callable[[Path, str], bool], mod.sniff)
+
+
 _HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
                         re.MULTILINE)
 
@@ -84,8 +97,8 @@ def sniff_text(text: str) -> str | None:
     else `.tf` for text shaped like HCL."""
     for fmt, suffixes in SNIFF_SUFFIXES.items():
         suffix = suffixes[0]
-        mod = module(fmt)
-        if mod is not None and mod.sniff(Path("stdin" + suffix), text):
+        sniff = sniffer(fmt)
+        if sniff is not None and sniff(Path("stdin" + suffix), text):
             return suffix
     return ".tf" if _HCL_BLOCK.search(text) else None
 

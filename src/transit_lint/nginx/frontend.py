@@ -11,7 +11,6 @@ it holds `server` blocks.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from ..findings import parse_error
@@ -21,26 +20,12 @@ from . import hooks  # noqa: F401 - registers the table hooks
 from .build import Builder
 from .defaults import DEFAULT_VERSION, parse_version, show
 from .includes import Project, flatten, snippet_prefix
-from .syntax import Directive, ParsedFile, known_directive, statement_names
+from .sniff import sniff as sniff
+from .syntax import Directive, ParsedFile
 
 FORMAT = "nginx"
 
 MAIN_BLOCKS = frozenset({"http", "stream", "events", "mail"})
-_TEMPLATE = re.compile(r"\{\{|\{%|<%")
-_MIN_KNOWN_SHARE = 0.6
-_SNIFF_STATEMENTS = 200  # enough statements to tell nginx from INI, Apache or BIND
-
-
-def sniff(path: Path, text: str) -> bool:
-    """Content decides: the statements must be mostly nginx directives (an INI file, an Apache
-    or BIND configuration parse as a few unknown statements and are left alone)."""
-    if _TEMPLATE.search(text):
-        return False  # Jinja/Go/ERB templates are not nginx until rendered
-    names = statement_names(text, _SNIFF_STATEMENTS)
-    if not names:
-        return False
-    known = sum(1 for n in names if known_directive(n))
-    return known >= 1 and known / len(names) >= _MIN_KNOWN_SHARE
 
 
 def is_main(pf: ParsedFile) -> bool:
