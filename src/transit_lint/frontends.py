@@ -73,18 +73,33 @@ class FrontendResult:
 
 
 def module(fmt: str) -> ModuleType | None:
+    mod = _LOADED.get(fmt)
+    if mod is not None:
+        return mod  # asked once per file and shard: import_module's own lookup is not free
     try:
-        return importlib.import_module(FRONTENDS[fmt])
+        mod = _LOADED[fmt] = importlib.import_module(FRONTENDS[fmt])
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("transit_lint."):
             return None  # format not built yet
         raise
+    return mod
+
+
+_LOADED: dict[str, ModuleType] = {}
 
 
 def sniffer(fmt: str) -> Callable[[Path, str], bool] | None:
     """The content sniff of a format (`sniff(path, text)`), from its lightest module."""
+    if fmt in _SNIFF:
+        return _SNIFF[fmt]
     mod = importlib.import_module(SNIFFERS[fmt]) if fmt in SNIFFERS else module(fmt)
-    return None if mod is None else cast(Callable[[Path, str], bool], mod.sniff)
+    if mod is None:
+        return None
+    found = _SNIFF[fmt] = cast(Callable[[Path, str], bool], mod.sniff)
+    return found
+
+
+_SNIFF: dict[str, Callable[[Path, str], bool]] = {}
 
 
 _HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
