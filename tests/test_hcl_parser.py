@@ -83,3 +83,25 @@ def test_columns_are_code_points_not_bytes() -> None:
     assert x.span == Span(2, 1, 2, 9)  # `x = "é☕"` is 8 code points (12 bytes)
     assert x.expr.span == Span(2, 5, 2, 9)
     assert f.body.attributes["y"].span == Span(3, 1, 3, 6)
+
+
+def test_a_missing_token_deep_inside_a_hostile_nesting_is_reported_without_recursion() -> None:
+    # the MISSING-node walk used to recurse once per tree level: RecursionError on this file
+    text = "locals {\n  x = " + "[" * 5000 + "]" * 494 + "true" + "]" * 4506 + "\n}\n"
+    f = parse_hcl(text)
+    assert f.problems
+
+
+def test_plain_expressions_read_from_the_text_match_the_tree() -> None:
+    # quoted strings, numbers, keywords and dotted names take a shortcut through the source text;
+    # what tree-sitter does with white space at the ends of a string must be kept
+    f = parse_hcl('a = " x "\nb = "a\\tb"\nc = 42\nd = true\ne = null\nf = var.x.y\ng = true.y\nh = "é"\n')
+    attrs = {n: a.expr for n, a in f.body.attributes.items()}
+    assert attrs["a"] == Lit("x", Span(1, 5, 1, 10))
+    assert attrs["b"] == Lit("a\tb", Span(2, 5, 2, 11))
+    assert attrs["c"] == Lit(42, Span(3, 5, 3, 7))
+    assert attrs["d"] == Lit(True, Span(4, 5, 4, 9))
+    assert attrs["e"] == Lit(None, Span(5, 5, 5, 9))
+    assert attrs["f"] == Traversal("var", ["x", "y"], Span(6, 5, 6, 12), "var.x.y")
+    assert not isinstance(attrs["g"], Traversal)
+    assert attrs["h"] == Lit("é", Span(8, 5, 8, 8))

@@ -206,12 +206,15 @@ def recording_reads() -> Iterator[set[str]]:
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
     if _READ_LOGS:
-        _READ_LOGS[-1].add(os.path.realpath(path))
+        _READ_LOGS[-1].add(realpath(os.fspath(path)))
     try:
-        size = path.stat().st_size
+        # os.stat and open rather than Path.stat and Path.read_bytes: the same calls, without
+        # pathlib's layers (every file of a run comes through here)
+        size = os.stat(path).st_size
         if size > max_bytes:
             return FileText("", f"file is {size} bytes, over the {max_bytes}-byte limit (--max-file-size)", True)
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as e:
         return FileText("", f"cannot read file: {e.strerror or e}", True)
     if b"\x00" in raw[:8192]:

@@ -7,6 +7,7 @@ syntax tree; evaluation (variables, locals, functions) is `transit_lint.terrafor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -262,6 +263,10 @@ def _unescape(text: str) -> str:
 
 MAX_NESTING = 100  # deeper expressions are kept opaque: no RecursionError on hostile input
 
+# `a.b.c` written plainly: a variable_expr and get_attr steps whose names are the dotted parts
+_PLAIN_TRAVERSAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\Z")
+_KEYWORD_LITERALS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
+
 
 class _Builder:
     """Turns tree-sitter nodes into Blocks and Exprs.
@@ -366,6 +371,10 @@ class _Builder:
     # expressions
     def expr(self, node: Any, depth: int) -> Expr:
         k = self.k
+        if depth < MAX_NESTING - 3 and node.kind_id == k.expression:
+            plain = self.plain(node)
+            if plain is not None:
+                return plain
         while True:
             if depth >= MAX_NESTING:
                 return Opaque(self.text(node)[:80], _span(node))
@@ -393,6 +402,33 @@ class _Builder:
                 return Lit(_unescape(self.literal_text(node)), _span(node))
             else:
                 return self.term(node, kind, depth)
+
+    def plain(self, node: Any) -> Expr | None:
+        """Most expressions are a quoted string without interpolation, a number, true/false/null
+        or a dotted name; read from the source text, they are what the node walk would build
+        (the same values and spans) without making a Python object per tree-sitter node. None
+        for anything else, and for any expression tree-sitter could not parse cleanly."""
+        text = self.text(node)
+        first = text[:1]
+        if first == '"':
+            inner = text[1:-1]
+            # tree-sitter leaves white space at either end of a string out of its literal
+            if (len(text) < 2 or text[-1] != '"' or '"' in inner or "${" in inner or "%{" in inner
+                    or (inner and (inner[0].isspace() or inner[-1].isspace())) or node.has_error):
+                return None
+            return Lit(_unescape(inner), _span(node))
+        if first.isdigit():
+            if not (text.isdigit() and text.isascii()) or node.has_error:
+                return None
+            return Lit(int(text), _span(node))
+        if text in _KEYWORD_LITERALS:
+            return None if node.has_error else Lit(_KEYWORD_LITERALS[text], _span(node))
+        if _PLAIN_TRAVERSAL.match(text) is None or node.has_error:
+            return None
+        root, *steps = text.split(".")
+        if root in _KEYWORD_LITERALS:  # `true.x` is a literal with a step, not a name
+            return None
+        return Traversal(root, list(steps), _span(node), text)
 
     def term(self, node: Any, kind: int, depth: int) -> Expr:
         """An expression node that is not a wrapper; `depth` already counts it."""
@@ -571,15 +607,16 @@ def _error_problem(node: Any) -> SyntaxProblem:
     return SyntaxProblem(_span(leaf), f"syntax error after {near!r}" if near else "syntax error")
 
 
-def _collect_missing(node: Any, out: list[SyntaxProblem]) -> None:
-    # MISSING nodes (e.g. an unclosed brace) are not ERROR nodes; walk for them cheaply
-    if node.is_missing:
-        out.append(SyntaxProblem(_span(node), f"syntax error: missing {node.type!r}"))
-        return
-    if not node.has_error:
-        return
-    for c in node.children:
-        _collect_missing(c, out)
+def _collect_missing(root: Any, out: list[SyntaxProblem]) -> None:
+    # MISSING nodes (e.g. an unclosed brace) are not ERROR nodes; walk for them cheaply, in
+    # document order, with a stack: a hostile file nests deeper than Python's recursion limit
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            out.append(SyntaxProblem(_span(node), f"syntax error: missing {node.type!r}"))
+        elif node.has_error:
+            stack.extend(reversed(node.children))
 
 
 def parse_hcl(text: str, wanted: Callable[[str], bool] | None = None) -> HclFile:
