@@ -47,6 +47,9 @@ Link = tuple[str, str, str, str, str]  # (src path, src id, dst path, dst id, ed
 class Shard:
     format: str
     files: list[SourceFile]
+    # the independent groups packed into this shard (see _binned): a front-end failure is retried
+    # group by group, so that one bad folder costs only its own findings
+    groups: list[list[SourceFile]] | None = None
 
 
 @dataclass
@@ -122,6 +125,8 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
         with recording_reads() as read:
             res = mod.load(shard.files, ctx)
     except Exception as e:  # noqa: BLE001 - a front-end bug must not lose the other shards' findings
+        if shard.groups is not None and len(shard.groups) > 1:
+            return _merged([lint_shard(Shard(shard.format, g), ctx, scope) for g in shard.groups])
         return ShardOut(errors=[_internal_error(f, e) for f in shard.files])
     # a front end may read resources of another format's tables (plan JSON holds Terraform resources)
     nodes, mapping_errors = normalize_all(res.resources, getattr(mod, "TABLES", shard.format))
@@ -144,6 +149,22 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
                     for a, b, t, _ in graph.edges})
     return ShardOut(findings, errors, res.files_parsed, res.notes, nodes, list(ev.unknown_sites),
                     graph.edge_count(), links, count_posture(nodes), sorted(read))
+
+
+def _merged(outs: list[ShardOut]) -> ShardOut:
+    merged = ShardOut()
+    for out in outs:
+        merged.findings += out.findings
+        merged.errors += out.errors
+        merged.files_parsed += out.files_parsed
+        merged.notes += out.notes
+        merged.nodes += out.nodes
+        merged.unknown_sites += out.unknown_sites
+        merged.edges += out.edges
+        merged.links += out.links
+        merged.posture.add(out.posture)
+        merged.read_files += out.read_files
+    return merged
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -188,17 +209,36 @@ def make_shards(by_format: dict[str, list[SourceFile]]) -> list[Shard]:
     shards: list[Shard] = []
     for fmt, files in by_format.items():
         if fmt == "terraform":
-            shards.extend(Shard(fmt, group) for group in shard_terraform(files))
+            shards.extend(_binned(fmt, shard_terraform(files)))
         elif fmt == "cloudformation":
             # a parent template and the local templates it nests are one unit (nested stacks)
             from .cloudformation.nested import group
 
-            shards.extend(Shard(fmt, g) for g in group(files))
+            shards.extend(_binned(fmt, group(files)))
         elif fmt in PER_FILE_FORMATS:
-            shards.extend(Shard(fmt, [f]) for f in files)
+            shards.extend(_binned(fmt, [[f] for f in files]))
         else:
             shards.append(Shard(fmt, files))
     return shards
+
+
+BIN_FILES = 16
+
+
+def _binned(fmt: str, groups: list[list[SourceFile]]) -> list[Shard]:
+    """Independent groups packed into shards of up to BIN_FILES files: a shard's fixed cost (a
+    front end, a graph, the policy agenda) is paid once for many small folders (-10% CPU on the
+    bench tree). Nothing crosses between the groups of a shard: resources, references and graph
+    edges are keyed by their root module or template."""
+    out: list[Shard] = []
+    for g in groups:
+        last = out[-1] if out else None
+        if last is not None and last.groups is not None and len(last.files) + len(g) <= BIN_FILES:
+            last.files = last.files + g
+            last.groups.append(g)
+        else:
+            out.append(Shard(fmt, list(g), [g]))
+    return out
 
 
 class ShardRunner:
