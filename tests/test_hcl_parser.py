@@ -94,10 +94,10 @@ def test_a_missing_token_deep_inside_a_hostile_nesting_is_reported_without_recur
 
 def test_plain_expressions_read_from_the_text_match_the_tree() -> None:
     # quoted strings, numbers, keywords and dotted names take a shortcut through the source text;
-    # what tree-sitter does with white space at the ends of a string must be kept
+    # they must give what the node walk gives (white space at the ends of a string included)
     f = parse_hcl('a = " x "\nb = "a\\tb"\nc = 42\nd = true\ne = null\nf = var.x.y\ng = true.y\nh = "é"\n')
     attrs = {n: a.expr for n, a in f.body.attributes.items()}
-    assert attrs["a"] == Lit("x", Span(1, 5, 1, 10))
+    assert attrs["a"] == Lit(" x ", Span(1, 5, 1, 10))
     assert attrs["b"] == Lit("a\tb", Span(2, 5, 2, 11))
     assert attrs["c"] == Lit(42, Span(3, 5, 3, 7))
     assert attrs["d"] == Lit(True, Span(4, 5, 4, 9))
@@ -105,3 +105,20 @@ def test_plain_expressions_read_from_the_text_match_the_tree() -> None:
     assert attrs["f"] == Traversal("var", ["x", "y"], Span(6, 5, 6, 12), "var.x.y")
     assert not isinstance(attrs["g"], Traversal)
     assert attrs["h"] == Lit("é", Span(8, 5, 8, 8))
+
+
+def test_quoted_strings_keep_white_space_at_the_ends_of_literal_runs() -> None:
+    # tree-sitter's template_literal leaves it out; the parser reads the runs from the source
+    f = parse_hcl('resource "a" "b" {\n'
+                  '  x = " ab c "\n'
+                  '  y = "host=${var.h} sslmode=disable "\n'
+                  '  z = "$${literal} %%{ also } \\t"\n'
+                  '  e = ""\n'
+                  '}\n')
+    attrs = f.body.blocks[0].attributes
+    assert attrs["x"].expr == Lit(" ab c ", Span(2, 7, 2, 15))
+    y = attrs["y"].expr
+    assert isinstance(y, Template)
+    assert [p if isinstance(p, str) else p.text for p in y.parts] == ["host=", "var.h", " sslmode=disable "]
+    assert attrs["z"].expr == Lit("${literal} %{ also } \t", Span(4, 7, 4, 34))
+    assert attrs["e"].expr == Lit("", Span(5, 7, 5, 9))

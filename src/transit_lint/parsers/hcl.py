@@ -177,6 +177,8 @@ class _Kinds:
         self.quoted_template = kind("quoted_template")
         self.heredoc_template = kind("heredoc_template")
         self.template_literal = kind("template_literal")
+        self.quoted_template_start = kind("quoted_template_start")
+        self.quoted_template_end = kind("quoted_template_end")
         self.template_interpolation = kind("template_interpolation")
         self.template_directive = kind("template_directive")
         self.collection_value = kind("collection_value")
@@ -236,6 +238,12 @@ def _text(node: Any) -> str:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
+def _template_literal(text: str) -> str:
+    """A literal run of a quoted template: escapes, and `$${` / `%%{` for a literal `${` / `%{`."""
+    text = _unescape(text)
+    return text.replace("$${", "${").replace("%%{", "%{") if "{" in text else text
+
+
 def _unescape(text: str) -> str:
     if "\\" not in text:
         return text
@@ -290,13 +298,23 @@ class _Builder:
             return self.ascii[node.start_byte : node.end_byte]
         return self.raw[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
-    def literal_text(self, node: Any) -> str:
-        """The template_literal text of a string_lit (a label or a plain quoted string)."""
-        tl = self.k.template_literal
+    def slice(self, start: int, end: int) -> str:
+        if self.ascii is not None:
+            return self.ascii[start:end]
+        return self.raw[start:end].decode("utf-8", "replace")
+
+    def inner_range(self, node: Any) -> tuple[int, int]:
+        """The bytes between a quoted string's quotes (to its end when it is unterminated)."""
+        k = self.k
         kids = node.children
-        if len(kids) == 3 and kids[1].kind_id == tl and kids[0].kind_id != tl and kids[2].kind_id != tl:
-            return self.text(kids[1])  # the common `"text"`
-        return "".join([self.text(c) for c in kids if c.kind_id == tl])
+        start = kids[0].end_byte if kids and kids[0].kind_id == k.quoted_template_start else node.start_byte
+        end = kids[-1].start_byte if len(kids) > 1 and kids[-1].kind_id == k.quoted_template_end else node.end_byte
+        return start, end
+
+    def literal_text(self, node: Any) -> str:
+        """The text between the quotes of a string_lit (a label or a plain quoted string), read
+        from the source: tree-sitter's template_literal leaves out white space at either end."""
+        return self.slice(*self.inner_range(node))
 
     # structure
     def body(self, node: Any, into: Block, depth: int) -> None:
@@ -399,7 +417,7 @@ class _Builder:
             elif kind in k.wrappers:
                 node = node.named_children[0]
             elif kind == k.string_lit:
-                return Lit(_unescape(self.literal_text(node)), _span(node))
+                return Lit(_template_literal(self.literal_text(node)), _span(node))
             else:
                 return self.term(node, kind, depth)
 
@@ -412,9 +430,9 @@ class _Builder:
         first = text[:1]
         if first == '"':
             inner = text[1:-1]
-            # tree-sitter leaves white space at either end of a string out of its literal
+            # the node walk handles escapes of `${`, templates and unterminated strings
             if (len(text) < 2 or text[-1] != '"' or '"' in inner or "${" in inner or "%{" in inner
-                    or (inner and (inner[0].isspace() or inner[-1].isspace())) or node.has_error):
+                    or node.has_error):
                 return None
             return Lit(_unescape(inner), _span(node))
         if first.isdigit():
@@ -546,21 +564,43 @@ class _Builder:
         return Traversal(root, steps, _span(node), self.text(node))
 
     def template(self, node: Any, heredoc: bool, depth: int) -> Expr:
+        if not heredoc:
+            return Template(self.quoted_parts(node, depth), _span(node))
         k = self.k
         parts: list[str | Expr] = []
         for c in node.named_children:
             kind = c.kind_id
             if kind == k.template_literal:
-                parts.append(self.text(c) if heredoc else _unescape(self.text(c)))
+                parts.append(self.text(c))
             elif kind == k.template_interpolation:
                 e = _first(c.children, k.expression)
                 parts.append(self.expr(e, depth) if e is not None else Opaque(self.text(c), _span(c)))
             elif kind == k.template_directive:
                 parts.append(Opaque(self.text(c), _span(c)))
-        if heredoc:
-            text_parts = _heredoc_lines(self.text(node), parts)
-            return Template(text_parts, _span(node))
-        return Template(parts, _span(node))
+        return Template(_heredoc_lines(self.text(node), parts), _span(node))
+
+    def quoted_parts(self, node: Any, depth: int) -> list[str | Expr]:
+        """A quoted template's parts: the literal runs are the source between the quotes and the
+        interpolations (tree-sitter's template_literal nodes leave out white space at their
+        ends, which would glue `"host=${h} sslmode=require"` into one word)."""
+        k = self.k
+        pos, end = self.inner_range(node)
+        parts: list[str | Expr] = []
+        for c in node.children:
+            kind = c.kind_id
+            if kind != k.template_interpolation and kind != k.template_directive:
+                continue
+            if c.start_byte > pos:
+                parts.append(_template_literal(self.slice(pos, c.start_byte)))
+            if kind == k.template_interpolation:
+                e = _first(c.children, k.expression)
+                parts.append(self.expr(e, depth) if e is not None else Opaque(self.text(c), _span(c)))
+            else:
+                parts.append(Opaque(self.text(c), _span(c)))
+            pos = c.end_byte
+        if end > pos:
+            parts.append(_template_literal(self.slice(pos, end)))
+        return parts
 
 
 def _heredoc_lines(raw: str, parts: list[str | Expr]) -> list[str | Expr]:
