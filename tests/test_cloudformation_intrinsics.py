@@ -230,3 +230,33 @@ def test_deep_values_without_functions_still_meet_the_depth_guard() -> None:
     fast = Resolver(parsed.root, {}, parsed.call_free).eval(props)
     assert fast == Resolver(parsed.root, {}).eval(props)
     assert fast is not props and "UNKNOWN" in repr(fast.plain())  # type: ignore[union-attr]
+
+
+UNSUPPORTED = """\
+Transform: [AWS::Serverless-2016-10-31, Custom::Macro]
+Resources:
+  M:
+    Type: !Rain::Module "./bucket.yaml"
+  X:
+    Type: AWS::S3::Bucket
+    Properties:
+      A: !If [C, {Fn::Transform: {Name: AWS::Include}}, !Ref AWS::NoValue]
+      B: &shared {Fn::Unknown: [1, !Sub "x"]}
+      C: *shared
+      D: {Plain: [1, 2]}
+"""
+
+
+@pytest.mark.parametrize("text", [UNSUPPORTED, UNSUPPORTED.replace("Custom::Macro", "AWS::LanguageExtensions"),
+                                  "Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Properties: {A: !Ref B}\n"])
+def test_the_call_free_table_finds_the_same_unsupported_forms(text: str) -> None:
+    from transit_lint.cloudformation.intrinsics import unsupported
+
+    parsed = parse_template(text)
+    assert parsed.root is not None and parsed.call_free is not None
+    found = unsupported(parsed.root, parsed.call_free)
+    assert found == unsupported(parsed.root)
+    if text.startswith("Transform"):
+        assert parsed.call_free.names >= {"Fn::Rain::Module", "Fn::Transform", "Fn::Unknown", "Fn::If", "Ref"}
+        # the macro (when named), the module, Fn::Transform, Fn::Unknown twice (through the alias)
+        assert len(found) == (5 if "Custom::Macro" in text else 4)

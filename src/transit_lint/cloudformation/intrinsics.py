@@ -61,7 +61,7 @@ KNOWN_TRANSFORMS = {
 def unsupported(root: Value, call_free: CallFree | None = None) -> list[Problem]:
     """Forms that only a pre-processor or a macro can expand: Rain's `!Rain::Module` and other
     unknown tags, `Fn::Transform`, and top-level macros other than AWS's own transforms.
-    Collections that `call_free` names hold no function and are not walked."""
+    `call_free` (the parser's table) spares the walk through collections without functions."""
     out: list[Problem] = []
     transform = root.get("Transform")
     if transform is not None:
@@ -71,7 +71,8 @@ def unsupported(root: Value, call_free: CallFree | None = None) -> list[Problem]
                 out.append(Problem(n.anchor, f"Transform {n.data} is a macro that cannot be expanded statically; "
                                              "what it generates is not linted"))
     skip = call_free.collections if call_free is not None else {}
-    stack = [root]
+    # no walk when every function of the text is one we evaluate (or a Fn::ForEach)
+    stack = [root] if call_free is None or not all(_supported(name) for name in call_free.names) else []
     while stack:
         v = stack.pop()
         d = v.data
@@ -447,6 +448,11 @@ def _as_text(d: Any) -> str | None:
     if isinstance(d, float):
         return str(int(d)) if d.is_integer() else str(d)
     return None
+
+
+def _supported(name: str) -> bool:
+    """A function `unsupported` does not report."""
+    return name == "Ref" or (name in KNOWN_FUNCTIONS and name != "Fn::Transform") or _is_foreach(name)
 
 
 def _is_foreach(key: str) -> bool:

@@ -84,13 +84,26 @@ class CallFree:
     map under `Ref` or `Fn::*`, a short-form tag) nor dynamic reference anywhere inside: an
     evaluator can return them as they are and a walk for functions can skip them. Looked up by
     the `data` (dict or list) of a value of this stream, which must not change; the table keeps
-    every collection it names alive, so an id never stands for another object."""
+    every collection it names alive, so an id never stands for another object. Also the names
+    of the functions the stream calls."""
 
-    __slots__ = ("collections", "max_depth")
+    __slots__ = ("collections", "max_depth", "names")
 
     def __init__(self) -> None:
         self.collections: dict[int, Any] = {}  # id(data) -> data
         self.max_depth = 0  # the deepest nesting of the stream: no collection is higher
+        self.names: set[str] = set()  # the functions called anywhere in the stream
+
+    def note(self, data: Any) -> bool:
+        """Whether `data` is a function call (a single-key map under `Ref` or `Fn::*`); its
+        name is recorded."""
+        if not isinstance(data, dict) or len(data) != 1:
+            return False
+        key: str = next(iter(data))
+        if key == "Ref" or key.startswith("Fn::"):
+            self.names.add(key)
+            return True
+        return False
 
     def __contains__(self, data: object) -> bool:
         return id(data) in self.collections
@@ -287,6 +300,8 @@ class _Builder:
                     value = Value(data, span)
                     if tag is not None and tags is not None and _is_local(tag):
                         value = tags(tag, value)
+                        if call_free is not None:
+                            call_free.note(value.data)
                         if frame is not None:
                             frame.calls = True
                     if dynamic and frame is not None and isinstance(data, str) and _DYNAMIC_REF in data:
@@ -314,7 +329,9 @@ class _Builder:
                     value = Value(done.data, span)
                 if call_free is not None:
                     data = done.data
-                    if done.calls or value.data is not data or (len(data) == 1 and _is_call(data)) or done.merges:
+                    # a call is a single-key map, or what a tag made of the collection
+                    is_call = (len(data) == 1 or value.data is not data) and call_free.note(value.data)
+                    if is_call or done.calls or value.data is not data or done.merges:
                         if frame is not None:
                             frame.calls = True
                     else:
@@ -429,14 +446,6 @@ class _Builder:
         if self.tags is not None and _is_local(frame.tag):
             value = self.tags(frame.tag, value)  # type: ignore[arg-type]
         return value
-
-
-def _is_call(data: dict[str, Value] | list[Value]) -> bool:
-    """A CloudFormation function call: a single-key map under `Ref` or `Fn::*`."""
-    if not isinstance(data, dict):
-        return False
-    key = next(iter(data))
-    return key == "Ref" or key.startswith("Fn::")
 
 
 def _alias_calls(data: Any, call_free: CallFree) -> bool:
