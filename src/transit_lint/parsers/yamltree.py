@@ -264,6 +264,7 @@ class _Builder:
         templates, anchors, docs = self.templates, self.anchors, self.docs
         plain_values, missing, new_span, unknown = _PLAIN_VALUES, _MISSING, _span, UNKNOWN
         call_free = self.call_free
+        call_free_collections = call_free.collections if call_free is not None else {}
         # scalars are checked for dynamic references only where the text has one
         dynamic = call_free is not None and _DYNAMIC_REF in self.chunk
         frame: _Frame | None = None  # the open collection (stack[-1])
@@ -330,12 +331,13 @@ class _Builder:
                 if call_free is not None:
                     data = done.data
                     # a call is a single-key map, or what a tag made of the collection
-                    is_call = (len(data) == 1 or value.data is not data) and call_free.note(value.data)
-                    if is_call or done.calls or value.data is not data or done.merges:
+                    tagged = value.data is not data
+                    is_call = (tagged or (done.is_map and len(data) == 1)) and call_free.note(value.data)
+                    if is_call or done.calls or tagged or done.merges:
                         if frame is not None:
                             frame.calls = True
                     else:
-                        call_free.collections[id(data)] = data
+                        call_free_collections[id(data)] = data
                 self.nodes += 1
                 size = done.size
                 if done.anchor:
