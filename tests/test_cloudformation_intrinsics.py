@@ -44,10 +44,11 @@ Resources:
 def evaluate(expr: str, overrides: dict[str, Any] | None = None) -> Value | None:
     parsed = parse_template(HEAD.replace("{expr}", expr))
     assert parsed.root is not None, parsed.problems
-    resolver = Resolver(parsed.root, overrides or {})
     props = parsed.root.get("Resources").get("X").get("Properties")  # type: ignore[union-attr]
     assert props is not None
-    out = resolver.eval(props)
+    out = Resolver(parsed.root, overrides or {}, parsed.call_free).eval(props)
+    # the parser's table of call-free collections only saves work
+    assert out == Resolver(parsed.root, overrides or {}).eval(props)
     assert out is not None
     return out.get("V")
 
@@ -183,3 +184,79 @@ def test_every_resource_records_where_it_sits() -> None:
     res = resources(text)
     assert (res["A"].header.line, res["A"].span.line, res["A"].span.end_line) == (2, 2, 5)
     assert res["A"].meta["root"] == "t.yaml" and res["A"].format == "cloudformation"
+
+
+CALL_FREE = """\
+Parameters:
+  P: {Type: String, Default: x}
+Resources:
+  X:
+    Type: AWS::S3::Bucket
+    Properties:
+      Plain: &plain {A: [1, {B: c}], D: e}
+      Again: *plain
+      WithRef: {A: {Inner: !Ref P}}
+      Shared: &call {A: !Ref P}
+      AliasOfCall: *call
+      Secret: {A: "{{resolve:secretsmanager:s}}"}
+      Merged: {<<: *call, B: 1}
+"""
+
+
+def test_collections_without_functions_are_returned_as_they_are() -> None:
+    parsed = parse_template(CALL_FREE)
+    assert parsed.root is not None and parsed.call_free is not None
+    props = parsed.root.get("Resources").get("X").get("Properties")  # type: ignore[union-attr]
+    assert props is not None
+    fast = Resolver(parsed.root, {}, parsed.call_free).eval(props)
+    assert fast is not None and fast == Resolver(parsed.root, {}).eval(props)
+    for name in ("Plain", "Again"):
+        assert fast.get(name) is props.get(name)
+        assert props.get(name).data in parsed.call_free  # type: ignore[union-attr]
+    for name in ("WithRef", "Shared", "AliasOfCall", "Secret", "Merged"):
+        assert props.get(name).data not in parsed.call_free  # type: ignore[union-attr]
+    assert fast.get("WithRef").get("A").get("Inner").data == "x"  # type: ignore[union-attr]
+    assert fast.get("AliasOfCall").get("A").data == "x"  # type: ignore[union-attr]
+    assert fast.get("Secret").get("A").data is UNKNOWN  # type: ignore[union-attr]
+    assert fast.get("Merged").get("A").data == "x"  # type: ignore[union-attr]
+
+
+def test_deep_values_without_functions_still_meet_the_depth_guard() -> None:
+    deep = "[" * 230 + "1" + "]" * 230
+    parsed = parse_template(f"Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Properties:\n      V: {deep}\n")
+    assert parsed.root is not None and parsed.call_free is not None
+    props = parsed.root.get("Resources").get("X").get("Properties")  # type: ignore[union-attr]
+    assert props is not None
+    fast = Resolver(parsed.root, {}, parsed.call_free).eval(props)
+    assert fast == Resolver(parsed.root, {}).eval(props)
+    assert fast is not props and "UNKNOWN" in repr(fast.plain())  # type: ignore[union-attr]
+
+
+UNSUPPORTED = """\
+Transform: [AWS::Serverless-2016-10-31, Custom::Macro]
+Resources:
+  M:
+    Type: !Rain::Module "./bucket.yaml"
+  X:
+    Type: AWS::S3::Bucket
+    Properties:
+      A: !If [C, {Fn::Transform: {Name: AWS::Include}}, !Ref AWS::NoValue]
+      B: &shared {Fn::Unknown: [1, !Sub "x"]}
+      C: *shared
+      D: {Plain: [1, 2]}
+"""
+
+
+@pytest.mark.parametrize("text", [UNSUPPORTED, UNSUPPORTED.replace("Custom::Macro", "AWS::LanguageExtensions"),
+                                  "Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Properties: {A: !Ref B}\n"])
+def test_the_call_free_table_finds_the_same_unsupported_forms(text: str) -> None:
+    from transit_lint.cloudformation.intrinsics import unsupported
+
+    parsed = parse_template(text)
+    assert parsed.root is not None and parsed.call_free is not None
+    found = unsupported(parsed.root, parsed.call_free)
+    assert found == unsupported(parsed.root)
+    if text.startswith("Transform"):
+        assert parsed.call_free.names >= {"Fn::Rain::Module", "Fn::Transform", "Fn::Unknown", "Fn::If", "Ref"}
+        # the macro (when named), the module, Fn::Transform, Fn::Unknown twice (through the alias)
+        assert len(found) == (5 if "Custom::Macro" in text else 4)

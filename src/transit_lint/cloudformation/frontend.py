@@ -14,6 +14,7 @@ from typing import Any
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
+from ..parsers.yamltree import CallFree
 from ..spans import Span
 from ..tree import Value
 from .intrinsics import Problem
@@ -56,11 +57,12 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
             return None
         result.files_parsed += 1
         result.comments[f.rel] = parsed.comments
-        return Template(f.path, f.rel, parsed.root)
+        return Template(f.path, f.rel, parsed.root, parsed.call_free)
 
-    def evaluate(root: Value, rel: str, passed: dict[str, tuple[Any, str]] | None) -> TemplateResult:
+    def evaluate(root: Value, rel: str, passed: dict[str, tuple[Any, str]] | None,
+                 call_free: CallFree | None) -> TemplateResult:
         try:
-            return load_template(root, rel, overrides, passed)
+            return load_template(root, rel, overrides, passed, call_free)
         except RecursionError:
             return TemplateResult(problems=[Problem(Span.point(1), "template is nested too deeply to evaluate")])
         except Exception as e:  # noqa: BLE001 - one template must never stop the run

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..parsers.yamltree import CallFree
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value, is_known, restamp
 
@@ -57,9 +58,10 @@ KNOWN_TRANSFORMS = {
 }  # fmt: skip
 
 
-def unsupported(root: Value) -> list[Problem]:
+def unsupported(root: Value, call_free: CallFree | None = None) -> list[Problem]:
     """Forms that only a pre-processor or a macro can expand: Rain's `!Rain::Module` and other
-    unknown tags, `Fn::Transform`, and top-level macros other than AWS's own transforms."""
+    unknown tags, `Fn::Transform`, and top-level macros other than AWS's own transforms.
+    `call_free` (the parser's table) spares the walk through collections without functions."""
     out: list[Problem] = []
     transform = root.get("Transform")
     if transform is not None:
@@ -68,10 +70,14 @@ def unsupported(root: Value) -> list[Problem]:
             if isinstance(n.data, str) and n.data not in KNOWN_TRANSFORMS:
                 out.append(Problem(n.anchor, f"Transform {n.data} is a macro that cannot be expanded statically; "
                                              "what it generates is not linted"))
-    stack = [root]
+    skip = call_free.collections if call_free is not None else {}
+    # no walk when every function of the text is one we evaluate (or a Fn::ForEach)
+    stack = [root] if call_free is None or not all(_supported(name) for name in call_free.names) else []
     while stack:
         v = stack.pop()
         d = v.data
+        if id(d) in skip:
+            continue
         if isinstance(d, dict):
             fn = intrinsic(v) if len(d) == 1 else None
             if fn is not None and fn[0] == "Fn::Transform":
@@ -93,8 +99,14 @@ class Resolver:
 
     root: Value
     overrides: dict[str, Any] = field(default_factory=dict)
+    call_free: CallFree | None = None  # the parser's table for `root`: collections without functions
 
     def __post_init__(self) -> None:
+        # collections without functions are returned as they are when no part of them can reach
+        # the depth guard (the deepest nesting of the template bounds their height)
+        free = self.call_free
+        self._plain: dict[int, Any] = free.collections if free is not None else {}
+        self._plain_depth = MAX_DEPTH - free.max_depth if free is not None else 0
         self.resources: dict[str, Value] = dict(_section(self.root, "Resources").items())
         self.mappings = _section(self.root, "Mappings")
         self.conditions: dict[str, Value] = dict(_section(self.root, "Conditions").items())
@@ -178,36 +190,50 @@ class Resolver:
     # ---- values ------------------------------------------------------------------------------
 
     def eval(self, v: Value) -> Value | None:
-        """The value with every intrinsic function evaluated; None means AWS::NoValue."""
+        """The value with every intrinsic function evaluated; None means AWS::NoValue. A value
+        without any function is returned as it is (no copy): values are never changed in place."""
+        if self.depth >= MAX_DEPTH:
+            return Value(UNKNOWN, v.span, v.key_span)
+        d = v.data
+        if isinstance(d, str):
+            return Value(UNKNOWN, v.span, v.key_span, "dynamic reference") if _DYNAMIC_REF in d else v
+        if not isinstance(d, (dict, list)):
+            return v
+        if id(d) in self._plain and self.depth < self._plain_depth:
+            return v
         self.depth += 1
         try:
-            if self.depth > MAX_DEPTH:
-                return Value(UNKNOWN, v.span, v.key_span)
-            out = self._eval(v)
-            if out is not None:
-                out.key_span = v.key_span
-            return out
+            return self._eval(v, d)
         finally:
             self.depth -= 1
 
-    def _eval(self, v: Value) -> Value | None:
-        d = v.data
-        fn = intrinsic(v) if isinstance(d, dict) and len(d) == 1 else None
-        if fn is not None:
-            return self._call(fn[0], fn[1], v)
-        if isinstance(d, dict):
-            out: dict[str, Value] = {}
-            for k, x in d.items():
-                ev = self.eval(x)
-                if ev is not None:
-                    out[k] = ev
-            return Value(out, v.span, v.key_span, v.origin)
+    def _eval(self, v: Value, d: dict[str, Value] | list[Value]) -> Value | None:
+        changed = False
         if isinstance(d, list):
-            items = [self.eval(x) for x in d]
-            return Value([x for x in items if x is not None], v.span, v.key_span, v.origin)
-        if isinstance(d, str) and _DYNAMIC_REF in d:
-            return Value(UNKNOWN, v.span, v.key_span, "dynamic reference")
-        return Value(d, v.span, v.key_span, v.origin)
+            items: list[Value] = []
+            for x in d:
+                ev = self.eval(x)
+                if ev is not x:
+                    changed = True
+                if ev is not None:
+                    items.append(ev)
+            return Value(items, v.span, v.key_span, v.origin) if changed else v
+        if len(d) == 1:
+            fn = intrinsic(v)
+            if fn is not None:
+                out = self._call(fn[0], fn[1], v)
+                # the result may be part of the template (an `Fn::If` branch): restamped, not changed
+                if out is not None and out.key_span is not v.key_span:
+                    out = Value(out.data, out.span, v.key_span, out.origin)
+                return out
+        entries: dict[str, Value] = {}
+        for k, x in d.items():
+            ev = self.eval(x)
+            if ev is not x:
+                changed = True
+            if ev is not None:
+                entries[k] = ev
+        return Value(entries, v.span, v.key_span, v.origin) if changed else v
 
     def _call(self, name: str, arg: Value, at: Value) -> Value | None:
         handler = _FUNCTIONS.get(name)
@@ -422,6 +448,11 @@ def _as_text(d: Any) -> str | None:
     if isinstance(d, float):
         return str(int(d)) if d.is_integer() else str(d)
     return None
+
+
+def _supported(name: str) -> bool:
+    """A function `unsupported` does not report."""
+    return name == "Ref" or (name in KNOWN_FUNCTIONS and name != "Fn::Transform") or _is_foreach(name)
 
 
 def _is_foreach(key: str) -> bool:

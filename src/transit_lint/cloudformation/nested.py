@@ -32,6 +32,7 @@ from ..discover import display_path, read_text, readable_inside
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
 from ..model import NativeResource
+from ..parsers.yamltree import CallFree
 from ..spans import Span
 from ..tree import UNKNOWN, Value, is_known
 from .intrinsics import Resolver
@@ -42,7 +43,7 @@ MAX_INSTANCES = 1000  # template instantiations per shard: a guard against expon
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # https:, s3:, arn:, file: (never read)
 _TEXT_REF = re.compile(r"""["']?(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s#,{}\[\]]+)""")
 
-Loader = Callable[[Value, str, dict[str, tuple[Any, str]] | None], Any]
+Loader = Callable[[Value, str, dict[str, tuple[Any, str]] | None, CallFree | None], Any]
 
 
 def local_path(url: str) -> str | None:
@@ -86,6 +87,7 @@ class Template:
     path: Path
     rel: str
     root: Value
+    call_free: CallFree | None = None  # from the parser: what evaluation may skip
 
 
 @dataclass
@@ -104,7 +106,7 @@ class StackLoader:
 
     ctx: LoadContext
     result: FrontendResult
-    load: Loader  # (root, rel, passed) -> TemplateResult (template.load_template with the overrides bound)
+    load: Loader  # (root, rel, passed, call_free) -> TemplateResult (template.load_template with the overrides bound)
     parse: Callable[[SourceFile], Template | None]  # parses, reporting TL000 and comments
     overrides: dict[str, Any] = field(default_factory=dict)
     templates: dict[Path, Template | None] = field(default_factory=dict)  # None: unreadable
@@ -144,7 +146,7 @@ class StackLoader:
             if url_v is None:
                 continue
             if not isinstance(url_v.data, str):
-                resolver = resolver or Resolver(t.root, self.overrides)
+                resolver = resolver or Resolver(t.root, self.overrides, t.call_free)
                 url_v = resolver.eval(url_v)
             rel = local_path(url_v.data) if url_v is not None and isinstance(url_v.data, str) else None
             if rel is not None:
@@ -157,7 +159,7 @@ class StackLoader:
         t = inst.template
         self._visited.add(t.path)
         self._count += 1
-        loaded = self.load(t.root, t.rel, inst.passed)
+        loaded = self.load(t.root, t.rel, inst.passed, t.call_free)
         if loaded.problems and t.rel not in self._reported:
             self._reported.add(t.rel)
             problem = loaded.problems[0]

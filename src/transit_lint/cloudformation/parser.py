@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..parsers.yamltree import CallFree, load_stream
 from ..parsers.yamltree import is_json as _is_json
-from ..parsers.yamltree import load_stream
 from ..spans import Span
 from ..tree import Value
 from ..yaml_comments import yaml_comments
@@ -39,6 +39,7 @@ class ParsedTemplate:
     problems: list[ParseProblem] = field(default_factory=list)
     comments: list[tuple[int, str]] = field(default_factory=list)
     is_json: bool = False
+    call_free: CallFree | None = None  # the collections without function calls (intrinsics.py skips them)
 
 
 def _long_form(tag: str, value: Value) -> Value:
@@ -56,7 +57,7 @@ def _long_form(tag: str, value: Value) -> Value:
 def parse_template(text: str) -> ParsedTemplate:
     """Read one template; never raises. Problems carry the reader's position."""
     json_text = _is_json(text)
-    stream = load_stream(text, tags=_long_form, unique_keys=True, templates=False)
+    stream = load_stream(text, tags=_long_form, unique_keys=True, templates=False, calls=True)
     if stream.problems:
         return ParsedTemplate(None, [ParseProblem(p.span, p.message) for p in stream.problems], is_json=json_text)
     if not stream.documents:
@@ -70,4 +71,4 @@ def parse_template(text: str) -> ParsedTemplate:
         return ParsedTemplate(None, [ParseProblem(root.span, "a template must be a mapping at the top level")],
                               is_json=json_text)
     comments = [] if json_text else yaml_comments(text)
-    return ParsedTemplate(root, [], comments, json_text)
+    return ParsedTemplate(root, [], comments, json_text, stream.call_free)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import NativeResource
+from ..parsers.yamltree import CallFree
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value
 from .intrinsics import Problem, Resolver, intrinsic, unsupported
@@ -56,18 +57,20 @@ class TemplateResult:
 
 
 def load_template(root: Value, rel: str, overrides: dict[str, Any],
-                  passed: dict[str, tuple[Any, str]] | None = None) -> TemplateResult:
+                  passed: dict[str, tuple[Any, str]] | None = None, call_free: CallFree | None = None
+                  ) -> TemplateResult:
     """The template's resources. `overrides` are `--cfn-parameter` values (raw); `passed` are the
     values a parent stack hands a nested template (name -> (raw value or UNKNOWN, origin)), which
-    replace the child's own defaults."""
-    out = TemplateResult(problems=unsupported(root))
+    replace the child's own defaults; `call_free` is the parser's table of `root`'s collections
+    without function calls (evaluation returns them as they are)."""
+    out = TemplateResult(problems=unsupported(root, call_free))
     if passed:
-        resolver = Resolver(root, {k: raw for k, (raw, _) in passed.items()})
+        resolver = Resolver(root, {k: raw for k, (raw, _) in passed.items()}, call_free)
         for name, (_, origin) in passed.items():
             if name in resolver.parameters:
                 _set_origin(resolver.parameters[name], origin)
     else:
-        resolver = Resolver(root, overrides)
+        resolver = Resolver(root, overrides, call_free)
     resources = root.get("Resources")
     if resources is None or not resources.is_map():
         return out

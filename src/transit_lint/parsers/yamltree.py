@@ -63,6 +63,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=\s|$)", re.M)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _TEMPLATE_OPEN = re.compile(r"\{\{|\{%")
+_DYNAMIC_REF = "{{resolve:"  # CloudFormation's dynamic reference: its value is read at deploy time
 
 
 @dataclass
@@ -78,11 +79,42 @@ class YamlProblem:
     span: Span
 
 
+class CallFree:
+    """The collections of one stream that hold no CloudFormation function call (a single-key
+    map under `Ref` or `Fn::*`, a short-form tag) nor dynamic reference anywhere inside: an
+    evaluator can return them as they are and a walk for functions can skip them. Looked up by
+    the `data` (dict or list) of a value of this stream, which must not change; the table keeps
+    every collection it names alive, so an id never stands for another object. Also the names
+    of the functions the stream calls."""
+
+    __slots__ = ("collections", "max_depth", "names")
+
+    def __init__(self) -> None:
+        self.collections: dict[int, Any] = {}  # id(data) -> data
+        self.max_depth = 0  # the deepest nesting of the stream: no collection is higher
+        self.names: set[str] = set()  # the functions called anywhere in the stream
+
+    def note(self, data: Any) -> bool:
+        """Whether `data` is a function call (a single-key map under `Ref` or `Fn::*`); its
+        name is recorded."""
+        if not isinstance(data, dict) or len(data) != 1:
+            return False
+        key: str = next(iter(data))
+        if key == "Ref" or key.startswith("Fn::"):
+            self.names.add(key)
+            return True
+        return False
+
+    def __contains__(self, data: object) -> bool:
+        return id(data) in self.collections
+
+
 @dataclass
 class YamlStream:
     documents: list[YamlDocument] = field(default_factory=list)
     problems: list[YamlProblem] = field(default_factory=list)
     templates_skipped: int = 0  # documents that are unrendered templates
+    call_free: CallFree | None = None  # with `load_stream(..., calls=True)`
 
 
 class _Refused(Exception):
@@ -101,11 +133,12 @@ TagHandler = Callable[[str, Value], Value]
 
 
 def load_stream(text: str, *, tags: TagHandler | None = None, unique_keys: bool = False,
-                templates: bool = True) -> YamlStream:
+                templates: bool = True, calls: bool = False) -> YamlStream:
     """Every document of `text`; never raises. `tags` rewrites values carrying a local tag
     (CloudFormation's short forms); `unique_keys` refuses a document that repeats a mapping key;
-    `templates=False` reads `{{ }}` as text (CloudFormation's dynamic references are its own)."""
-    out = YamlStream()
+    `templates=False` reads `{{ }}` as text (CloudFormation's dynamic references are its own);
+    `calls` records the collections free of CloudFormation function calls (`out.call_free`)."""
+    out = YamlStream(call_free=CallFree() if calls else None)
     if is_json(text):
         # JSON allows tabs between tokens, YAML does not; inside JSON strings a raw tab is invalid
         # anyway, so replacing them changes no value and keeps every column
@@ -115,7 +148,7 @@ def load_stream(text: str, *, tags: TagHandler | None = None, unique_keys: bool 
         if not chunk.strip():
             continue
         try:
-            docs = _Builder(chunk, start, lines, tags, unique_keys, templates).run()
+            docs = _Builder(chunk, start, lines, tags, unique_keys, templates, out.call_free).run()
         except _Refused as e:
             out.problems.append(YamlProblem(str(e), Span.point(e.line, e.column)))
             continue
@@ -160,8 +193,8 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 class _Frame:
     """An open mapping or sequence."""
 
-    __slots__ = ("anchor", "column", "data", "flow", "is_map", "key", "last", "line", "merges", "size", "start",
-                 "tag", "template")
+    __slots__ = ("anchor", "calls", "column", "data", "flow", "is_map", "key", "last", "line", "merges", "size",
+                 "start", "tag", "template")
 
     def __init__(self, is_map: bool, start: Any, line: int, anchor: str | None, flow: bool, template: bool,
                  tag: str | None) -> None:
@@ -177,6 +210,7 @@ class _Frame:
         self.merges: list[Value] = []
         self.size = 1
         self.tag = tag
+        self.calls = False  # an item holds a function call (see CallFree)
 
 
 class _Builder:
@@ -184,8 +218,9 @@ class _Builder:
     method call per event costs about as much as libyaml's own work for it."""
 
     def __init__(self, chunk: str, offset: int, lines: list[str], tags: TagHandler | None = None,
-                 unique_keys: bool = False, templates: bool = True) -> None:
+                 unique_keys: bool = False, templates: bool = True, call_free: CallFree | None = None) -> None:
         self.tags = tags
+        self.call_free = call_free
         self.templates = templates
         self.unique_keys = unique_keys
         self.chunk = chunk
@@ -228,6 +263,10 @@ class _Builder:
         stack, offset, tags, unique_keys = self.stack, self.offset, self.tags, self.unique_keys
         templates, anchors, docs = self.templates, self.anchors, self.docs
         plain_values, missing, new_span, unknown = _PLAIN_VALUES, _MISSING, _span, UNKNOWN
+        call_free = self.call_free
+        call_free_collections = call_free.collections if call_free is not None else {}
+        # scalars are checked for dynamic references only where the text has one
+        dynamic = call_free is not None and _DYNAMIC_REF in self.chunk
         frame: _Frame | None = None  # the open collection (stack[-1])
         ev = next_event()
         while ev is not None:
@@ -262,6 +301,12 @@ class _Builder:
                     value = Value(data, span)
                     if tag is not None and tags is not None and _is_local(tag):
                         value = tags(tag, value)
+                        if call_free is not None:
+                            call_free.note(value.data)
+                        if frame is not None:
+                            frame.calls = True
+                    if dynamic and frame is not None and isinstance(data, str) and _DYNAMIC_REF in data:
+                        frame.calls = True
                 self.nodes += 1
                 size = 1
                 if ev.anchor:
@@ -283,6 +328,16 @@ class _Builder:
                     value = self._value(done, span)
                 else:
                     value = Value(done.data, span)
+                if call_free is not None:
+                    data = done.data
+                    # a call is a single-key map, or what a tag made of the collection
+                    tagged = value.data is not data
+                    is_call = (tagged or (done.is_map and len(data) == 1)) and call_free.note(value.data)
+                    if is_call or done.calls or tagged or done.merges:
+                        if frame is not None:
+                            frame.calls = True
+                    else:
+                        call_free_collections[id(data)] = data
                 self.nodes += 1
                 size = done.size
                 if done.anchor:
@@ -298,6 +353,8 @@ class _Builder:
                                bool(templates and is_map and flow and self.chunk.startswith("{{", start.index)),
                                ev.tag)
                 stack.append(frame)
+                if call_free is not None and len(stack) > call_free.max_depth:
+                    call_free.max_depth = len(stack)
                 if ev.anchor:
                     self.open_anchors.add(ev.anchor)
                 ev = next_event()
@@ -310,6 +367,8 @@ class _Builder:
                     continue
                 value, size = found
                 self.nodes += size
+                if call_free is not None and frame is not None and _alias_calls(value.data, call_free):
+                    frame.calls = True
             else:
                 if kind is document:
                     anchors.clear()
@@ -389,6 +448,13 @@ class _Builder:
         if self.tags is not None and _is_local(frame.tag):
             value = self.tags(frame.tag, value)  # type: ignore[arg-type]
         return value
+
+
+def _alias_calls(data: Any, call_free: CallFree) -> bool:
+    """Whether an alias's value (it shares its anchor's data) holds a function call."""
+    if isinstance(data, (dict, list)):
+        return data not in call_free
+    return isinstance(data, str) and _DYNAMIC_REF in data
 
 
 def _is_local(tag: str | None) -> bool:
