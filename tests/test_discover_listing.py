@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from transit_lint.discover import list_readable, readable_inside
 
 
@@ -68,3 +70,17 @@ def test_realpath_is_os_realpath(tmp_path: Path) -> None:
               t + "/a/../link", t + "/a/./b", t + "/missing/x", t + "/a/f.tf", t + "/a/f.tf/x", t + "/dangling",
               t + "/dangling/x", t + "/loop", t + "/loop/x", t + "/.hidden", "//", "//a", "/a/..", "/proc/self"]:
         assert realpath(p) == os.path.realpath(p), p
+
+
+@pytest.mark.parametrize(("path", "base"), [
+    ("/a/b/c", "/a/b"), ("/a/b", "/a/b"), ("/a/bc", "/a/b"), ("/x", "/a"), ("/a/b", "/"), ("/", "/"),
+    ("a/b", "a"), ("a", "."), ("../x", "."), ("/a", "."), ("ab/c", "a"), ("a/b", "/a"),
+])
+def test_display_path_is_relative_to_as_posix(path: str, base: str) -> None:
+    from transit_lint.discover import display_path
+
+    try:
+        expected = Path(path).relative_to(Path(base)).as_posix()
+    except ValueError:
+        expected = Path(path).as_posix()
+    assert display_path(Path(path), Path(base)) == expected

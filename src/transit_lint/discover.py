@@ -235,6 +235,12 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
 
 def display_path(p: Path, base: Path) -> str:
     """POSIX path relative to `base` when inside it, else absolute."""
+    s, b = str(p), str(base)
+    if os.sep == "/" and s[:1] == "/" and b[:1] == "/":  # Path.relative_to on strings (every file asks)
+        if s == b:
+            return "."
+        prefix = b if b == "/" else b + "/"
+        return s[len(prefix):] if s.startswith(prefix) else s
     try:
         return p.relative_to(base).as_posix()
     except ValueError:

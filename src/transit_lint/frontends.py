@@ -120,8 +120,10 @@ def sniff_text(text: str) -> str | None:
 
 def sniff_candidates(path: Path) -> list[str]:
     name = path.name.lower()
-    parts = {p.lower() for p in path.parts}
     out = [fmt for fmt, sfx in SNIFF_SUFFIXES.items() if name.endswith(sfx)]
-    if "nginx" not in out and (name == "nginx.conf" or parts & {"sites-available", "sites-enabled", "conf.d"}):
+    if "nginx" not in out and (name == "nginx.conf" or not _NGINX_DIRS.isdisjoint(p.lower() for p in path.parts)):
         out.append("nginx")
     return out
+
+
+_NGINX_DIRS = frozenset({"sites-available", "sites-enabled", "conf.d"})

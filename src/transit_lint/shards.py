@@ -82,10 +82,13 @@ def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
     for d, group in by_dir.items():
         for f in group:
             try:
-                text = f.path.read_text("utf-8", "replace")
+                with open(f.path, "rb") as fh:
+                    data = fh.read()
             except OSError:
                 continue
-            for m in _LOCAL_SOURCE.finditer(text):
+            if b"source" not in data:
+                continue
+            for m in _LOCAL_SOURCE.finditer(data.decode("utf-8", "replace")):
                 target = (d / m.group(1)).resolve()
                 if target in parent:
                     parent[find(target)] = find(d)
