@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import tls
 from ..findings import Finding, ResourceRef, make_finding
@@ -64,12 +64,7 @@ class Evaluation:
     def _check(self, c: Any) -> Check:
         """Condition `c` compiled once per profile: the same conditions are judged on every node
         of their kinds, in every shard (the entry keeps `c` alive, so its id stays its own)."""
-        hit = _CHECKS.get((id(c), id(self.profile)))
-        if hit is None or hit[0] is not c or hit[1] is not self.profile:
-            if len(_CHECKS) > 20_000:  # catalogs loaded again and again (tests): start afresh
-                _CHECKS.clear()
-            hit = _CHECKS[(id(c), id(self.profile))] = (c, self.profile, self._compile(c))
-        return hit[2]
+        return _per_profile(_CHECKS, c, self.profile, 20_000, self._compile)
 
     def _compile(self, c: Any) -> Check:
         """A closure that judges condition `c` exactly as `interpret` does (same outcomes, same
@@ -157,12 +152,7 @@ class Evaluation:
     def plan(self, policy: Policy) -> Plan:
         """The policy's conditions compiled, and the gate that rejects most nodes at a glance;
         once per profile, as `_check` (every shard judges the same policies)."""
-        hit = _PLANS.get((id(policy), id(self.profile)))
-        if hit is None or hit[0] is not policy or hit[1] is not self.profile:
-            if len(_PLANS) > 2_000:  # catalogs loaded again and again (tests): start afresh
-                _PLANS.clear()
-            hit = _PLANS[(id(policy), id(self.profile))] = (policy, self.profile, self._plan(policy))
-        return hit[2]
+        return _per_profile(_PLANS, policy, self.profile, 2_000, self._plan)
 
     def _plan(self, policy: Policy) -> Plan:
         if policy.when is None:
@@ -249,6 +239,21 @@ _PLANS: dict[tuple[int, int], tuple[Policy, Profile, Plan]] = {}
 
 # compiled conditions by (id(condition), id(profile)); see Evaluation._check
 _CHECKS: dict[tuple[int, int], tuple[Any, Profile, Check]] = {}
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _per_profile(table: dict[tuple[int, int], tuple[_K, Profile, _V]], key: _K, profile: Profile, limit: int,
+                 make: Callable[[_K], _V]) -> _V:
+    """`make(key)` once per (key, profile), remembered by identity; the entry keeps both alive, so
+    their ids stay their own."""
+    hit = table.get((id(key), id(profile)))
+    if hit is None or hit[0] is not key or hit[1] is not profile:
+        if len(table) > limit:  # catalogs loaded again and again (tests): start afresh
+            table.clear()
+        hit = table[(id(key), id(profile))] = (key, profile, make(key))
+    return hit[2]
 
 
 def _all(parts: list[Check]) -> Check:

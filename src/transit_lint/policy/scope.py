@@ -173,16 +173,14 @@ def _compare(name: str, passed: Verdict, outcome: bool) -> Gate:
 
 
 def _either(gates: list[Gate]) -> Gate:
-    first, *rest = gates
-    if not rest:
-        return first
-    tail = _either(rest)
-    return lambda attrs: first(attrs) or tail(attrs)
+    return _chained(gates, lambda a, b: lambda attrs: a(attrs) or b(attrs))
 
 
 def _both(gates: list[Gate]) -> Gate:
+    return _chained(gates, lambda a, b: lambda attrs: a(attrs) and b(attrs))
+
+
+def _chained(gates: list[Gate], join: Callable[[Gate, Gate], Gate]) -> Gate:
+    """Gates joined pairwise into one closure (no generator per call)."""
     first, *rest = gates
-    if not rest:
-        return first
-    tail = _both(rest)
-    return lambda attrs: first(attrs) and tail(attrs)
+    return first if not rest else join(first, _chained(rest, join))
