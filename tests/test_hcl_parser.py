@@ -122,3 +122,27 @@ def test_quoted_strings_keep_white_space_at_the_ends_of_literal_runs() -> None:
     assert [p if isinstance(p, str) else p.text for p in y.parts] == ["host=", "var.h", " sslmode=disable "]
     assert attrs["z"].expr == Lit("${literal} %{ also } \t", Span(4, 7, 4, 34))
     assert attrs["e"].expr == Lit("", Span(5, 7, 5, 9))
+
+
+def test_heredocs_with_interpolations_keep_their_lines() -> None:
+    f = parse_hcl('x = <<EOF\n'
+                  '  one ${var.a} mid\n'
+                  'curl http://x.example $${raw}\n'
+                  'EOF\n'
+                  'y = <<-EOT\n'
+                  '    a ${var.b}\n'
+                  '      b\n'
+                  '    EOT\n'
+                  'z = <<-EOT\n'
+                  '    {"a": 1}\n'
+                  '    EOT\n')
+    attrs = f.body.attributes
+
+    def parts(name: str) -> list[str]:
+        t = attrs[name].expr
+        assert isinstance(t, Template)
+        return [p if isinstance(p, str) else f"<{p.text}>" if isinstance(p, Traversal) else "?" for p in t.parts]
+
+    assert parts("x") == ["  one ", "<var.a>", " mid\ncurl http://x.example ${raw}\n"]
+    assert parts("y") == ["a ", "<var.b>", "\n  b\n"]
+    assert parts("z") == ['{"a": 1}\n']

@@ -566,6 +566,18 @@ class _Builder:
     def template(self, node: Any, heredoc: bool, depth: int) -> Expr:
         if not heredoc:
             return Template(self.quoted_parts(node, depth), _span(node))
+        first_nl = self.raw.find(b"\n", node.start_byte, node.end_byte)
+        last_nl = self.raw.rfind(b"\n", node.start_byte, node.end_byte)
+        if first_nl != -1 and last_nl > first_nl and not node.has_error:
+            parts = self.runs(node, first_nl + 1, last_nl + 1, depth, _heredoc_literal)
+            if self.text(node).startswith("<<-"):
+                parts = _dedent_parts(parts, _indent(self.slice(first_nl + 1, last_nl + 1)))
+            return Template(parts, _span(node))
+        return self.broken_heredoc(node, depth)
+
+    def broken_heredoc(self, node: Any, depth: int) -> Expr:
+        """A heredoc tree-sitter could not parse cleanly: its literal runs as tree-sitter gives
+        them (without the white space at their ends)."""
         k = self.k
         parts: list[str | Expr] = []
         for c in node.named_children:
@@ -583,15 +595,19 @@ class _Builder:
         """A quoted template's parts: the literal runs are the source between the quotes and the
         interpolations (tree-sitter's template_literal nodes leave out white space at their
         ends, which would glue `"host=${h} sslmode=require"` into one word)."""
+        return self.runs(node, *self.inner_range(node), depth, _template_literal)
+
+    def runs(self, node: Any, pos: int, end: int, depth: int, literal: Callable[[str], str]) -> list[str | Expr]:
+        """The parts of a template whose text spans bytes pos..end: the source between the
+        interpolations and directives (read through `literal`), and those as expressions."""
         k = self.k
-        pos, end = self.inner_range(node)
         parts: list[str | Expr] = []
         for c in node.children:
             kind = c.kind_id
             if kind != k.template_interpolation and kind != k.template_directive:
                 continue
             if c.start_byte > pos:
-                parts.append(_template_literal(self.slice(pos, c.start_byte)))
+                parts.append(literal(self.slice(pos, c.start_byte)))
             if kind == k.template_interpolation:
                 e = _first(c.children, k.expression)
                 parts.append(self.expr(e, depth) if e is not None else Opaque(self.text(c), _span(c)))
@@ -599,7 +615,7 @@ class _Builder:
                 parts.append(Opaque(self.text(c), _span(c)))
             pos = c.end_byte
         if end > pos:
-            parts.append(_template_literal(self.slice(pos, end)))
+            parts.append(literal(self.slice(pos, end)))
         return parts
 
 
@@ -615,6 +631,33 @@ def _heredoc_lines(raw: str, parts: list[str | Expr]) -> list[str | Expr]:
                 body = _dedent(body)
             return [body]
     return parts
+
+
+def _heredoc_literal(text: str) -> str:
+    """A heredoc's literal run: no backslash escapes, only `$${` / `%%{` for `${` / `%{`."""
+    return text.replace("$${", "${").replace("%%{", "%{") if "{" in text else text
+
+
+def _indent(body: str) -> int:
+    """What `<<-` strips from every line: the smallest indentation of the lines not blank."""
+    indents = [len(ln) - len(ln.lstrip(" \t")) for ln in body.split("\n") if ln.strip()]
+    return min(indents) if indents else 0
+
+
+def _dedent_parts(parts: list[str | Expr], cut: int) -> list[str | Expr]:
+    """`cut` characters off the start of every line; a line's indentation is always literal
+    text (an interpolation is not white space, so it starts after it)."""
+    out: list[str | Expr] = []
+    at_line_start = True
+    for p in parts:
+        if isinstance(p, str):
+            lines = p.split("\n")
+            out.append("\n".join(ln[cut:] if i or at_line_start else ln for i, ln in enumerate(lines)))
+            at_line_start = p.endswith("\n")
+        else:
+            out.append(p)
+            at_line_start = False
+    return out
 
 
 def _dedent(body: str) -> str:
