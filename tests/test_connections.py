@@ -146,6 +146,18 @@ def test_terraform_node_attributes(tmp_path: Path) -> None:
     assert by_line(lint(tmp_path, "main.tf", LAMBDA, "strict")) == {(5, "TL103"), (6, "TL501"), (7, "TL501")}
 
 
+def test_keyword_dsn_with_an_interpolated_host(tmp_path: Path) -> None:
+    """The space after an interpolation is part of the string: `port` is its own keyword, not
+    the tail of the host (tree-sitter-hcl drops white space at the ends of literal runs)."""
+    text = ('resource "aws_lambda_function" "f" {\n  environment {\n    variables = {\n'
+            '      DSN = "host=${var.h} port=5432 sslmode=disable"\n    }\n  }\n}\n')
+    result = lint(tmp_path, "main.tf", text)
+    (conn,) = conns(result)
+    assert (conn.value("port"), conn.value("tls_mode")) == (5432, "plaintext")
+    assert by_line(result) == {(4, "TL103")}
+    assert "connects to ${var.h} in plaintext mode" in result.findings[0].message
+
+
 def test_terraform_json_strings(tmp_path: Path) -> None:
     """jsonencode keeps the structure (findings at the value); a heredoc is read as JSON and the
     finding points at the attribute holding it."""
