@@ -152,13 +152,9 @@ def ciphers_from_openssl_names(node: Node, res: NativeResource, ctx: Value) -> N
     if not isinstance(names.value, list):
         _set(node, "tls.ciphers", UNKNOWN, names.span)
         return
-    out: list[str] = []
-    spans: list[Span] = []
-    for i, raw in enumerate(names.value):
-        iana, _unknown = tls.parse_cipher_list([str(raw)], "auto")
-        if iana:
-            out.append(iana[0])
-            spans.append(names.item_spans[i] if names.item_spans else names.span or node.header)
+    where = names.span or node.header
+    out, spans = tls.parse_cipher_items(
+        ((str(raw), names.item_spans[i] if names.item_spans else where) for i, raw in enumerate(names.value)), "auto")
     if out:
         node.attrs["tls.ciphers"] = Attr(out, spans[0], names.origin, spans)
 
@@ -372,12 +368,10 @@ def _appgw_ssl_policy(node: Node, body: Value, ctx: Value) -> None:
         node.attrs["tls.min_version"] = Attr(ver if ver else UNKNOWN, minv.anchor, minv.origin)
     elif ptype is not None and str(ptype.data).lower().startswith("custom"):
         node.attrs["tls.min_version"] = Attr("1.0", ptype.anchor, "Custom policy without min_protocol_version")
-    if suites is not None and isinstance(suites.data, list):
-        names = [x.data for x in suites.data]
-        if all(isinstance(x, str) for x in names):
-            iana, _ = tls.parse_cipher_list([str(x) for x in names], "iana")
-            spans = [x.anchor for x in suites.data][: len(iana)]
-            node.attrs["tls.ciphers"] = Attr(iana, suites.anchor, suites.origin, spans)
+    if suites is not None and isinstance(suites.data, list) and all(isinstance(x.data, str) for x in suites.data):
+        # each suite keeps its own line, unknown names left out
+        iana, spans = tls.parse_cipher_items(((str(x.data), x.anchor) for x in suites.data), "iana")
+        node.attrs["tls.ciphers"] = Attr(iana, suites.anchor, suites.origin, spans)
 
 
 _APIM_FLAGS = {
