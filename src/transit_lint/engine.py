@@ -15,7 +15,7 @@ from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
 from .model import Node
-from .shards import Link, RunScope, ShardRunner, make_shards
+from .shards import Link, RunScope, ShardRunner, make_shards, merged
 from .spans import Span
 
 
@@ -84,7 +84,7 @@ def fewer_collections() -> Iterator[None]:
 
 def _run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
-    from .posture import PostureCounts, summarize
+    from .posture import summarize
 
     t0 = time.perf_counter()
     opts.options.setdefault("var_files", [str(Path(v).resolve()) for v in opts.var_files])
@@ -103,8 +103,6 @@ def _run(opts: RunOptions) -> RunResult:
             return _from_cache(hit, t0)
     ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
     errors: list[Finding] = []
-    nodes: list[Node] = []
-    files_parsed = 0
     skipped = list(found.skipped)
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
@@ -123,26 +121,11 @@ def _run(opts: RunOptions) -> RunResult:
     finally:
         runner.close()
 
-    findings: list[Finding] = []
-    notes: list[str] = []
-    unknown_sites: list[tuple[str, str, str, Span]] = []
-    edges = 0
-    links: list[Link] = []
-    read: set[str] = set()
-    counts = PostureCounts()
-    for out in outs:
-        findings.extend(out.findings)
-        errors.extend(out.errors)
-        files_parsed += out.files_parsed
-        notes.extend(out.notes)
-        nodes.extend(out.nodes)
-        unknown_sites.extend(out.unknown_sites)
-        edges += out.edges
-        links.extend(out.links)
-        counts.add(out.posture)
-        read.update(out.read_files)
-    notes = sorted(set(notes))
-    unknown_sites.sort(key=lambda u: (u[1], u[3].line, u[0], u[2]))
+    out = merged(outs)
+    errors += out.errors
+    findings, nodes, counts = out.findings, out.nodes, out.posture
+    notes = sorted(set(out.notes))
+    unknown_sites = sorted(out.unknown_sites, key=lambda u: (u[1], u[3].line, u[0], u[2]))
 
     if only_files:
         wanted = {display_path(p, base) for p in only_files}
@@ -154,24 +137,24 @@ def _run(opts: RunOptions) -> RunResult:
     result = RunResult(
         findings=findings,
         errors=errors,
-        files_parsed=files_parsed,
+        files_parsed=out.files_parsed,
         files_skipped=len(skipped),
         skipped=skipped,
         unknown=len(unknown_sites),
         unknown_sites=unknown_sites,
         nodes=nodes,
-        edges=edges,
+        edges=out.edges,
         elapsed=time.perf_counter() - t0,
         profile=profile.name,
         policies=[p.id for p in policies],
         posture=summarize(counts),
         notes=notes,
         resource_count=counts.nodes,
-        links=sorted(links),
+        links=sorted(out.links),
     )
     if cache is not None and key is not None:
         # files read as context that the key does not hash (discovery left them out)
-        context = sorted(read - {str(f) for f in found.files})
+        context = sorted(set(out.read_files) - {str(f) for f in found.files})
         runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
     return result
 

@@ -129,7 +129,7 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
             res = mod.load(shard.files, ctx)
     except Exception as e:  # noqa: BLE001 - a front-end bug must not lose the other shards' findings
         if shard.groups is not None and len(shard.groups) > 1:
-            return _merged([lint_shard(Shard(shard.format, g), ctx, scope) for g in shard.groups])
+            return merged([lint_shard(Shard(shard.format, g), ctx, scope) for g in shard.groups])
         return ShardOut(errors=[_internal_error(f, e) for f in shard.files])
     # a front end may read resources of another format's tables (plan JSON holds Terraform resources)
     nodes, mapping_errors = normalize_all(res.resources, getattr(mod, "TABLES", shard.format))
@@ -154,20 +154,21 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
                     graph.edge_count(), links, count_posture(nodes), sorted(read))
 
 
-def _merged(outs: list[ShardOut]) -> ShardOut:
-    merged = ShardOut()
+def merged(outs: list[ShardOut]) -> ShardOut:
+    """Shard outputs as one (lists joined in order, counts summed)."""
+    total = ShardOut()
     for out in outs:
-        merged.findings += out.findings
-        merged.errors += out.errors
-        merged.files_parsed += out.files_parsed
-        merged.notes += out.notes
-        merged.nodes += out.nodes
-        merged.unknown_sites += out.unknown_sites
-        merged.edges += out.edges
-        merged.links += out.links
-        merged.posture.add(out.posture)
-        merged.read_files += out.read_files
-    return merged
+        total.findings += out.findings
+        total.errors += out.errors
+        total.files_parsed += out.files_parsed
+        total.notes += out.notes
+        total.nodes += out.nodes
+        total.unknown_sites += out.unknown_sites
+        total.edges += out.edges
+        total.links += out.links
+        total.posture.add(out.posture)
+        total.read_files += out.read_files
+    return total
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -283,16 +284,6 @@ class ShardRunner:
             self._pool.shutdown(cancel_futures=True)
 
 
-def lint_shards(shards: list[Shard], ctx: LoadContext, scope: RunScope, jobs: int | None) -> list[ShardOut]:
-    """All shards in one wave."""
-    runner = ShardRunner(ctx, scope, jobs, sum(len(s.files) for s in shards) if len(shards) > 1 else 0)
-    try:
-        runner.submit(shards)
-        return runner.results()
-    finally:
-        runner.close()
-
-
 def _warm() -> None:
     """A worker's start: the imports and tables every shard needs, read while the main process
     is still discovering and sniffing."""
@@ -333,5 +324,5 @@ def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
     return out
 
 
-__all__ = ["Link", "NativeResource", "RunScope", "Shard", "ShardOut", "lint_shard", "lint_shards", "make_shards",
+__all__ = ["Link", "NativeResource", "RunScope", "Shard", "ShardOut", "lint_shard", "make_shards", "merged",
            "shard_terraform"]

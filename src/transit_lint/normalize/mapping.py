@@ -111,7 +111,7 @@ def normalize(resources_: list[NativeResource], fmt: str) -> list[Node]:
 def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
     body = res.body
     if spec.each:
-        elements = [x for v in resolve(body, spec.each) for x in (v.data if isinstance(v.data, list) else [v])]
+        elements = flatten_all(resolve(body, spec.each))
         contexts = [(i, el) for i, el in enumerate(elements) if isinstance(el.data, dict)]
     else:
         contexts = [(0, body)]

@@ -148,11 +148,6 @@ def _resolve_steps(root: Value, steps: tuple[Step, ...]) -> list[Value]:
     return current
 
 
-def resolve_scalars(root: Value, path: str) -> list[Value]:
-    """Like `resolve`, with lists at the end flattened into their elements."""
-    return flatten_all(resolver(path)(root))
-
-
 def flatten_all(found: list[Value]) -> list[Value]:
     """Lists among `found` replaced by their elements (one level)."""
     out: list[Value] = []

@@ -36,14 +36,8 @@ class TerraformFrontend:
         self.result = FrontendResult()
         self._reported: set[Path] = set()
         self._listings: dict[Path, Listing] = {}
-        base_text = str(base)
-        self._base_prefix = base_text + "/" if base_text not in ("/", "//") else ""
 
     def rel(self, p: Path) -> str:
-        """display_path(p, base); a path under the base is cut as a string (relative_to is slow)."""
-        s = str(p)
-        if self._base_prefix and s.startswith(self._base_prefix):
-            return s[len(self._base_prefix) :]
         return display_path(p, self.base)
 
     def parse_file(self, path: Path) -> ParsedFile | None:
