@@ -220,14 +220,11 @@ def _col(row: int, byte_col: int) -> int:
     return len(_LINES[row][:byte_col].decode("utf-8", "replace")) + 1
 
 
-_new_span = Span  # a local name: the parser makes a Span for most nodes it keeps
-
-
 def _span(node: Any) -> Span:
     (sr, sc), (er, ec) = node.start_point, node.end_point
     if _LINES is None:  # ASCII: bytes are code points (the common case, ~10% of parse time)
-        return _new_span(sr + 1, sc + 1, er + 1, ec + 1)
-    return _new_span(sr + 1, _col(sr, sc), er + 1, _col(er, ec))
+        return Span(sr + 1, sc + 1, er + 1, ec + 1)
+    return Span(sr + 1, _col(sr, sc), er + 1, _col(er, ec))
 
 
 def _text(node: Any) -> str:
@@ -380,7 +377,7 @@ class _Builder:
             elif kind == k.error:
                 self.note_errors(child)
                 self.body(child, blk, depth)
-        blk.header = _new_span(start[0] + 1, start[1] + 1, header_end[0] + 1, header_end[1] + 1)
+        blk.header = Span(start[0] + 1, start[1] + 1, header_end[0] + 1, header_end[1] + 1)
         return blk
 
     def note_errors(self, node: Any) -> None:

@@ -58,7 +58,6 @@ def _tagged_value(tag: str, text: str) -> Any:
     return text  # strings, timestamps, sexagesimal numbers (Go YAML reads them as strings), unknown tags
 
 
-_span = Span  # a local name: the event loop makes ~90,000 of them
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=\s|$)", re.M)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -262,7 +261,7 @@ class _Builder:
         closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         stack, offset, tags, unique_keys = self.stack, self.offset, self.tags, self.unique_keys
         templates, anchors, docs = self.templates, self.anchors, self.docs
-        plain_values, missing, new_span, unknown = _PLAIN_VALUES, _MISSING, _span, UNKNOWN
+        plain_values, missing, new_span, unknown = _PLAIN_VALUES, _MISSING, Span, UNKNOWN
         call_free = self.call_free
         call_free_collections = call_free.collections if call_free is not None else {}
         # scalars are checked for dynamic references only where the text has one
