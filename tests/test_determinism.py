@@ -31,8 +31,8 @@ def test_json_identical_with_one_and_two_workers(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(shards, "PARALLEL_MIN_FILES", 2)
     catalog = load_catalog()
     outs = []
-    for jobs in (1, 2, 3):
-        result = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=jobs))
+    for jobs, early in ((1, False), (2, False), (3, True)):
+        result = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=jobs, early_workers=early))
         assert result.findings, "the tree has findings"
         assert {f.path.rsplit(".", 2)[-2] for f in result.findings} >= {"cfn", "k8s", "nginx"}
         outs.append(render(result, catalog, deterministic=True) + mermaid.render(result, catalog))
@@ -109,3 +109,17 @@ def test_suppressions_in_object_bodies_hold_in_worker_processes(
     tl101 = [f for f in result.findings if f.rule_id == "TL101"]
     assert len(tl101) == 6 and all(f.suppressed for f in tl101)
     assert [f for f in result.findings if f.rule_id == "TL002"] == []
+
+
+def test_early_workers_are_stopped_when_the_tree_is_small(tmp_path: Path) -> None:
+    """Workers started before discovery are discarded when the tree is below the threshold: the
+    run lints in this process, gives the same report, and leaves no process behind."""
+    import multiprocessing
+
+    _tree(tmp_path)
+    catalog = load_catalog()
+    early = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=2, early_workers=True))
+    assert multiprocessing.active_children() == []
+    plain = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=1))
+    assert render(early, catalog, deterministic=True) == render(plain, catalog, deterministic=True)
+

@@ -213,7 +213,7 @@ def lint(a: argparse.Namespace) -> int:
                       var_files=var_files, max_file_size=max_file_size, options=options,
                       cache=not no_cache and not any(r.format in MAP_FORMATS for r in reports),
                       keep_nodes=any(r.format in MAP_FORMATS for r in reports),
-                      jobs=a.jobs)
+                      jobs=a.jobs, early_workers=True)
 
     stdin_text: str | None = None
     if stdin:

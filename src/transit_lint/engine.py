@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
 from .model import Node
-from .shards import Link, RunScope, ShardRunner, make_shards, merged
+from .policy.loader import Catalog, Policy
+from .shards import Link, RunScope, ShardRunner, WorkerPool, make_shards, merged
 from .spans import Span
 
 
@@ -33,6 +35,10 @@ class RunOptions:
     jobs: int | None = None  # worker processes for large Terraform trees; None = one per core
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
     keep_nodes: bool = True  # RunResult.nodes from worker processes too (the transit map needs them)
+    # start the workers before discovery when a folder is given: they are warm when the first
+    # shards are known, and a run that turns out small discards them. The CLI sets it; a library
+    # caller linting small trees need not pay for processes it will not use.
+    early_workers: bool = False
 
 
 @dataclass
@@ -84,7 +90,6 @@ def fewer_collections() -> Iterator[None]:
 
 def _run(opts: RunOptions) -> RunResult:
     from .policy.loader import load_catalog
-    from .posture import summarize
 
     t0 = time.perf_counter()
     opts.options.setdefault("var_files", [str(Path(v).resolve()) for v in opts.var_files])
@@ -92,8 +97,20 @@ def _run(opts: RunOptions) -> RunResult:
     catalog = load_catalog()
     if opts.profile not in catalog.profiles:
         raise ValueError(f"unknown profile {opts.profile!r}; see --list-profiles")
-    profile = catalog.profiles[opts.profile]
     policies = catalog.enabled(opts.profile, opts.select, opts.ignore)
+
+    workers = WorkerPool.size(opts.jobs)
+    early = WorkerPool(workers) if opts.early_workers and workers > 1 and _has_folder(opts.paths) else None
+    try:
+        return _lint(opts, base, catalog, policies, early, t0)
+    finally:
+        if early is not None:
+            early.discard()  # idle by now: stopping beats waiting for them to notice the end
+
+
+def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy], early: WorkerPool | None,
+          t0: float) -> RunResult:
+    from .posture import summarize
 
     found = discover(opts.paths, opts.excludes)
     cache, key = _open_cache(opts, found.files, found.roots, base, catalog)
@@ -110,16 +127,23 @@ def _run(opts: RunOptions) -> RunResult:
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
                      frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
-    runner = ShardRunner(ctx, scope, opts.jobs, len(found.files))
+    workers = WorkerPool.size(opts.jobs)
+    pool = None
+    if WorkerPool.pays(workers, len(found.files)):
+        pool = early if early is not None else WorkerPool(workers)
+    elif early is not None:
+        early.discard()  # too few files to pay for them: they must not take this process's CPU
+    runner = ShardRunner(ctx, scope, pool)
+    # Terraform is known by its name: its shards go to the workers before the sniffing
+    terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
+    runner.submit(make_shards({"terraform": terraform} if terraform else {}))
+    by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
+    runner.submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
     try:
-        # Terraform is known by its name: its shards go to the workers before the sniffing
-        terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
-        runner.submit(make_shards({"terraform": terraform} if terraform else {}))
-        by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
-        runner.submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
         outs = runner.results()
     finally:
-        runner.close()
+        if pool is not None and pool is not early:
+            pool.close()
 
     out = merged(outs)
     errors += out.errors
@@ -145,7 +169,7 @@ def _run(opts: RunOptions) -> RunResult:
         nodes=nodes,
         edges=out.edges,
         elapsed=time.perf_counter() - t0,
-        profile=profile.name,
+        profile=catalog.profiles[opts.profile].name,
         policies=[p.id for p in policies],
         posture=summarize(counts),
         notes=notes,
@@ -157,6 +181,10 @@ def _run(opts: RunOptions) -> RunResult:
         context = sorted(set(out.read_files) - {str(f) for f in found.files})
         runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
     return result
+
+
+def _has_folder(paths: list[str]) -> bool:
+    return any(os.path.isdir(p) for p in paths)
 
 
 def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],

@@ -28,14 +28,14 @@ from .spans import Span
 from .tree import Value
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
 PARALLEL_MIN_FILES = 400  # below this, starting workers costs more than it saves
 PER_FILE_FORMATS = ("cloudformation", "terraform-plan")  # formats whose files never refer to each other
 
 # Terraform requires a module's `source` to be a literal string, so a textual scan finds every
 # local module call; a stray match only merges two folders into one shard, which is harmless.
-_LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
+_LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"]*)"')
 
 
 # a graph edge between two nodes of a run, each named by (path, node id): node ids are unique only
@@ -86,10 +86,10 @@ def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
                     data = fh.read()
             except OSError:
                 continue
-            if b"source" not in data:
+            if b"./" not in data:  # in every local source ("./x", "../x"): skips most files unsearched
                 continue
-            for m in _LOCAL_SOURCE.finditer(data.decode("utf-8", "replace")):
-                target = (d / m.group(1)).resolve()
+            for m in _LOCAL_SOURCE.finditer(data):
+                target = (d / m.group(1).decode("utf-8", "replace")).resolve()
                 if target in parent:
                     parent[find(target)] = find(d)
     groups: dict[Path, list[SourceFile]] = {}
@@ -245,43 +245,65 @@ def _binned(fmt: str, groups: list[list[SourceFile]]) -> list[Shard]:
     return out
 
 
-class ShardRunner:
-    """Runs a run's shards, in worker processes when the tree is large enough, taking them in
-    waves: Terraform shards go out while this process still sniffs the YAML, JSON and nginx
-    candidates, and the workers import the front ends and load their tables meanwhile
-    (the pool's initializer). Results come back in the order the shards were given."""
+class WorkerPool:
+    """Worker processes for a run's shards. Each worker's initializer imports the front ends and
+    loads the tables and policies (`_warm`), so a pool started early, before discovery, is ready
+    by the time the first shards are known; a run that turns out too small for it discards it."""
 
-    def __init__(self, ctx: LoadContext, scope: RunScope, jobs: int | None, files: int) -> None:
-        self._ctx, self._scope = ctx, scope
-        self._workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_warm)
+        self._pool.submit(int)  # the workers start now, not at the first shard
+
+    @staticmethod
+    def size(jobs: int | None) -> int:
+        return jobs if jobs is not None else (os.cpu_count() or 1)
+
+    @staticmethod
+    def pays(workers: int, files: int) -> bool:
+        """Whether a run of this many files gains from this many workers."""
+        return workers > 1 and files >= PARALLEL_MIN_FILES
+
+    def submit(self, chunk: list[Shard], ctx: LoadContext, scope: RunScope) -> Future[list[ShardOut]]:
+        return self._pool.submit(_run_batch, (chunk, ctx, scope))
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def discard(self) -> None:
+        """Stop the workers at once, still warming or idle: nothing of theirs is wanted."""
+        # no public way to stop a pool's workers before Python 3.14 (terminate_workers)
+        for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        self._pool.shutdown(cancel_futures=True)
+
+
+class ShardRunner:
+    """Runs a run's shards, in a worker pool when one is given, taking them in waves: Terraform
+    shards go out while this process still sniffs the YAML, JSON and nginx candidates. Results
+    come back in the order the shards were given."""
+
+    def __init__(self, ctx: LoadContext, scope: RunScope, pool: WorkerPool | None) -> None:
+        self._ctx, self._scope, self._pool = ctx, scope, pool
         self._local: list[Shard] = []
         self._futures: list[Future[list[ShardOut]]] = []
-        self._pool: ProcessPoolExecutor | None = None
-        if self._workers > 1 and files >= PARALLEL_MIN_FILES:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
-                                             initializer=_warm)
-            self._pool.submit(int)  # the workers start now, not at the first wave
 
     def submit(self, shards: list[Shard]) -> None:
         if self._pool is None:
             self._local.extend(shards)
             return
         # fewer, larger chunks, largest shards first: each task carries its files and returns findings
-        for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._workers * 4):
-            self._futures.append(self._pool.submit(_run_batch, (chunk, self._ctx, self._scope)))
+        for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._pool.workers * 4):
+            self._futures.append(self._pool.submit(chunk, self._ctx, self._scope))
 
     def results(self) -> list[ShardOut]:
         if self._pool is None:
             return [lint_shard(s, self._ctx, self._scope) for s in self._local]
         return [out for f in self._futures for out in f.result()]
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
 
 
 def _warm() -> None:
@@ -324,5 +346,5 @@ def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
     return out
 
 
-__all__ = ["Link", "NativeResource", "RunScope", "Shard", "ShardOut", "lint_shard", "make_shards", "merged",
-           "shard_terraform"]
+__all__ = ["Link", "NativeResource", "RunScope", "Shard", "ShardOut", "WorkerPool", "lint_shard", "make_shards",
+           "merged", "shard_terraform"]

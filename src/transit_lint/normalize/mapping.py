@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .. import yamlio
@@ -73,7 +74,7 @@ def load_table(fmt: str) -> dict[str, tuple[NodeSpec, ...]]:
     for entry in sorted(base.iterdir(), key=lambda p: p.name):
         if not (entry.name.startswith(fmt) and entry.name.endswith(".yaml")):
             continue
-        data = yamlio.load(entry.read_text("utf-8"))
+        data = yamlio.load_file(Path(str(entry)))
         aliases: dict[str, str] = data.pop("_aliases", {}) or {}
         for key, specs in data.items():
             # `Type#concern` adds nodes to a type another table maps (e.g. a Service's exposure)

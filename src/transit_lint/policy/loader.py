@@ -91,10 +91,6 @@ class Catalog:
         return out
 
 
-def _yaml(text: str) -> Any:
-    return yamlio.load(text)
-
-
 def policy_root() -> Path:
     return Path(str(resources.files("transit_lint") / "policies"))
 
@@ -146,7 +142,7 @@ def parse_policy(raw: Any, source: str, validated: bool = False) -> Policy:
 
 def load_policy_file(path: Path, validated: bool = False) -> Policy:
     try:
-        raw = _yaml(path.read_text("utf-8"))
+        raw = yamlio.load_file(path)
     except (OSError, yaml.YAMLError) as e:
         raise PolicyError(f"{path}: cannot read policy: {e}") from None
     if not isinstance(raw, dict):
@@ -159,7 +155,7 @@ def load_policy_file(path: Path, validated: bool = False) -> Policy:
 
 
 def load_profiles() -> dict[str, Profile]:
-    raw = _yaml((Path(str(resources.files("transit_lint") / "data")) / "profiles.yaml").read_text("utf-8"))
+    raw = yamlio.load_file(Path(str(resources.files("transit_lint") / "data")) / "profiles.yaml")
     out: dict[str, Profile] = {}
 
     def build(name: str, seen: tuple[str, ...] = ()) -> Profile:
@@ -243,10 +239,11 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["--lock"]:
         print(f"validated; wrote {policy_root() / LOCK}: {write_lock()}")
+        print(f"wrote {yamlio.BUNDLE}: {yamlio.write_bundle()} YAML files as JSON")
     elif sys.argv[1:] == ["--check"]:
-        fresh = _builtin_validated()
-        print("catalog.lock is fresh" if fresh
-              else "catalog.lock is stale: run python -m transit_lint.policy.loader --lock")
+        fresh = _builtin_validated() and not yamlio.stale_bundle_entries()
+        print("catalog.lock and the YAML bundle are fresh" if fresh
+              else "catalog.lock or the YAML bundle is stale: run python -m transit_lint.policy.loader --lock")
         sys.exit(0 if fresh else 1)
     else:
         print("usage: python -m transit_lint.policy.loader --lock | --check")
