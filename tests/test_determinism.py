@@ -111,9 +111,9 @@ def test_suppressions_in_object_bodies_hold_in_worker_processes(
     assert [f for f in result.findings if f.rule_id == "TL002"] == []
 
 
-def test_early_workers_are_stopped_when_the_tree_is_small(tmp_path: Path) -> None:
-    """Workers started before discovery are discarded when the tree is below the threshold: the
-    run lints in this process, gives the same report, and leaves no process behind."""
+def test_no_early_workers_for_a_small_tree(tmp_path: Path) -> None:
+    """Below the threshold no worker starts: the run lints in this process, gives the same
+    report, and leaves no process behind."""
     import multiprocessing
 
     _tree(tmp_path)
@@ -122,4 +122,18 @@ def test_early_workers_are_stopped_when_the_tree_is_small(tmp_path: Path) -> Non
     assert multiprocessing.active_children() == []
     plain = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=1))
     assert render(early, catalog, deterministic=True) == render(plain, catalog, deterministic=True)
+
+
+def test_early_workers_are_stopped_after_a_cache_hit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    _tree(tmp_path)
+    monkeypatch.setattr(shards, "PARALLEL_MIN_FILES", 2)
+    opts = {"paths": [str(tmp_path)], "base": tmp_path, "jobs": 2, "early_workers": True, "cache": True}
+    first = run(RunOptions(**opts))  # type: ignore[arg-type]
+    again = run(RunOptions(**opts))  # type: ignore[arg-type]
+    assert again.cached and not first.cached
+    assert multiprocessing.active_children() == []
+    catalog = load_catalog()
+    assert render(first, catalog, deterministic=True) == render(again, catalog, deterministic=True)
 

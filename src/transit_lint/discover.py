@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +106,12 @@ def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
     return Listing([e.name for e in entries], readable)
 
 
-def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
+def discover(paths: list[str], excludes: list[str] | None = None,
+             on_many: tuple[int, Callable[[], None]] | None = None) -> Discovered:
+    """The files under `paths`. `on_many` = (n, call): call() once, as soon as n files are found
+    (the engine starts its worker processes then, while the walk goes on)."""
     out = Discovered()
+    many, call = on_many if on_many is not None else (0, None)
     roots: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -164,6 +168,8 @@ def discover(paths: list[str], excludes: list[str] | None = None) -> Discovered:
                 if f not in seen_files:
                     seen_files.add(f)
                     out.files.append(f)
+                    if len(out.files) == many and call is not None:
+                        call()
             stack.extend(reversed(subdirs))
     return out
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import runcache
+from . import runcache, shards
 from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
 from .findings import Finding, parse_error
@@ -35,9 +34,9 @@ class RunOptions:
     jobs: int | None = None  # worker processes for large Terraform trees; None = one per core
     base: Path | None = None  # paths are reported relative to this (default: the working directory)
     keep_nodes: bool = True  # RunResult.nodes from worker processes too (the transit map needs them)
-    # start the workers before discovery when a folder is given: they are warm when the first
-    # shards are known, and a run that turns out small discards them. The CLI sets it; a library
-    # caller linting small trees need not pay for processes it will not use.
+    # start the workers during discovery, once it has found enough files for them: they are warm
+    # when the first shards are known. The CLI sets it; a library caller that lints trees with
+    # fixed file counts (tests) gains nothing from it.
     early_workers: bool = False
 
 
@@ -100,19 +99,25 @@ def _run(opts: RunOptions) -> RunResult:
     policies = catalog.enabled(opts.profile, opts.select, opts.ignore)
 
     workers = WorkerPool.size(opts.jobs)
-    early = WorkerPool(workers) if opts.early_workers and workers > 1 and _has_folder(opts.paths) else None
+    pools: list[WorkerPool] = []
     try:
-        return _lint(opts, base, catalog, policies, early, t0)
+        return _lint(opts, base, catalog, policies, workers, pools, t0)
     finally:
-        if early is not None:
-            early.discard()  # idle by now: stopping beats waiting for them to notice the end
+        for pool in pools:
+            pool.discard()  # idle by now (or never used: a cache hit): stopping beats waiting
 
 
-def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy], early: WorkerPool | None,
-          t0: float) -> RunResult:
+def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy], workers: int,
+          pools: list[WorkerPool], t0: float) -> RunResult:
     from .posture import summarize
 
-    found = discover(opts.paths, opts.excludes)
+    def start_workers() -> None:
+        pools.append(WorkerPool(workers))
+
+    # the workers start as soon as discovery has found enough files to pay for them: they import
+    # the front ends and load their tables on the idle core while this process walks on
+    early = (shards.PARALLEL_MIN_FILES, start_workers) if opts.early_workers and workers > 1 else None
+    found = discover(opts.paths, opts.excludes, early)
     cache, key = _open_cache(opts, found.files, found.roots, base, catalog)
     if cache is not None and key is not None:
         hit = runcache.load(cache, key)
@@ -127,23 +132,15 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
                      frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
-    workers = WorkerPool.size(opts.jobs)
-    pool = None
-    if WorkerPool.pays(workers, len(found.files)):
-        pool = early if early is not None else WorkerPool(workers)
-    elif early is not None:
-        early.discard()  # too few files to pay for them: they must not take this process's CPU
-    runner = ShardRunner(ctx, scope, pool)
+    if not pools and WorkerPool.pays(workers, len(found.files)):
+        start_workers()
+    runner = ShardRunner(ctx, scope, pools[0] if pools else None)
     # Terraform is known by its name: its shards go to the workers before the sniffing
     terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
     runner.submit(make_shards({"terraform": terraform} if terraform else {}))
     by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
     runner.submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
-    try:
-        outs = runner.results()
-    finally:
-        if pool is not None and pool is not early:
-            pool.close()
+    outs = runner.results()
 
     out = merged(outs)
     errors += out.errors
@@ -181,10 +178,6 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         context = sorted(set(out.read_files) - {str(f) for f in found.files})
         runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
     return result
-
-
-def _has_folder(paths: list[str]) -> bool:
-    return any(os.path.isdir(p) for p in paths)
 
 
 def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
