@@ -297,7 +297,7 @@ class ShardRunner:
             self._local.extend(shards)
             return
         # fewer, larger chunks, largest shards first: each task carries its files and returns findings
-        for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._pool.workers * 4):
+        for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._pool.workers):
             self._futures.append(self._pool.submit(chunk, self._ctx, self._scope))
 
     def results(self) -> list[ShardOut]:
@@ -331,18 +331,21 @@ def _run_batch(args: tuple[list[Shard], LoadContext, RunScope]) -> list[ShardOut
     return [_worker((s, ctx, scope)) for s in shards]
 
 
-def _chunk(shards: list[Shard], n: int) -> list[list[Shard]]:
-    """Split into about n chunks of similar file counts, keeping the order."""
-    total = sum(len(s.files) for s in shards)
-    size = max(1, total // max(1, n))
-    out: list[list[Shard]] = [[]]
-    count = 0
+def _chunk(shards: list[Shard], workers: int) -> list[list[Shard]]:
+    """Consecutive chunks of shrinking file counts, keeping the order (guided scheduling): each
+    chunk takes about 1/(2 * workers) of the files not yet given out, so the first chunks are
+    large (few tasks to pickle and queue) and the last are a single packed shard each (the
+    workers run out of work at about the same time)."""
+    remaining = sum(len(s.files) for s in shards)
+    out: list[list[Shard]] = []
+    target = count = 0
     for s in shards:
-        if count >= size and out[-1]:
+        if not out or count >= target:
             out.append([])
-            count = 0
+            target, count = max(BIN_FILES, remaining // (2 * max(1, workers))), 0
         out[-1].append(s)
         count += len(s.files)
+        remaining -= len(s.files)
     return out
 
 
