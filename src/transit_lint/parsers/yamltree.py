@@ -324,6 +324,8 @@ def _strip_comments(chunk: str) -> str:
 
 def _chunks(text: str) -> list[tuple[int, str]]:
     """(0-based first line, text) per document, split at `---` / `...` lines."""
+    if "---" not in text and "..." not in text:
+        return [(0, text)]  # no marker: the line-start scan would find nothing
     out: list[tuple[int, str]] = []
     pos, line = 0, 0
     for m in _SEPARATOR.finditer(text):
