@@ -26,8 +26,8 @@ import posixpath
 from ..model import NativeResource
 from ..spans import Span
 from ..tree import Value
-from .flags import COMPONENTS, CommandLine, command_line, feature_gates
-from .objects import K8sObject, child, containers, items, pod_specs, text
+from .flags import COMPONENTS, CommandLine, feature_gates
+from .objects import K8sObject, child, items, text
 
 KUBEADM_DEFAULT = "kubeadm default"
 LEGACY_INSECURE_PORT = 8080  # kube-apiserver's --insecure-port default until 1.20
@@ -159,27 +159,27 @@ def _etcd_env(flags: dict[str, Value], env: dict[str, Value]) -> None:
             flags.setdefault(flag, v)
 
 
-def from_containers(obj: K8sObject, owner: NativeResource) -> tuple[list[NativeResource], list[CommandLine]]:
+def from_containers(obj: K8sObject, owner: NativeResource, commands: list[tuple[Value, CommandLine | None]]
+                    ) -> tuple[list[NativeResource], list[CommandLine]]:
     """Component resources for the containers that run a control-plane program, and every
-    container's command line (for the other readers: ingress controllers, Traefik)."""
+    container's command line (for the other readers: ingress controllers, Traefik).
+    `commands`: the object's containers with their command lines (`flags.container_commands`)."""
     out: list[NativeResource] = []
     lines: list[CommandLine] = []
-    for spec, _meta in pod_specs(obj):
-        for c in containers(spec):
-            cl = command_line(c)
-            if cl is None:
-                continue
-            lines.append(cl)
-            if cl.program not in COMPONENTS:
-                continue
-            env = _env(c)
-            flags = dict(cl.flags)
-            if cl.program == "etcd":
-                _etcd_env(flags, env)
-            gates = feature_gates(flags.get("feature-gates"))
-            name = text(c.get("name")) or cl.program
-            body = _body("flags", flags, gates, env, c.span, cl.header)
-            out.append(_resource(owner, f"{obj.address}/{name}", cl.program, body, c.span, cl.header))
+    for c, cl in commands:
+        if cl is None:
+            continue
+        lines.append(cl)
+        if cl.program not in COMPONENTS:
+            continue
+        env = _env(c)
+        flags = dict(cl.flags)  # a copy: etcd's environment joins it, the command line is shared
+        if cl.program == "etcd":
+            _etcd_env(flags, env)
+        gates = feature_gates(flags.get("feature-gates"))
+        name = text(c.get("name")) or cl.program
+        body = _body("flags", flags, gates, env, c.span, cl.header)
+        out.append(_resource(owner, f"{obj.address}/{name}", cl.program, body, c.span, cl.header))
     return out, lines
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..spans import Span
 from ..tree import Value
-from .objects import items, text
+from .objects import K8sObject, containers, items, pod_specs, text
 
 COMPONENTS = ("kube-apiserver", "kubelet", "etcd", "kube-controller-manager", "kube-scheduler")
 _HYPERKUBE = {"apiserver": "kube-apiserver", "controller-manager": "kube-controller-manager",
@@ -114,6 +114,12 @@ def command_line(container: Value) -> CommandLine | None:
         return None
     cut = next((i for i, t in enumerate(rest) if t.text in _SHELL_OPERATORS), len(rest))
     return CommandLine(program, parse_flags(rest[:cut]), header)
+
+
+def container_commands(obj: K8sObject) -> list[tuple[Value, CommandLine | None]]:
+    """Each container of the object's pod specs with its command line (read once for all the
+    readers that need it: control-plane components, TLS switches, ingress controllers)."""
+    return [(c, command_line(c)) for spec, _meta in pod_specs(obj) for c in containers(spec)]
 
 
 def parse_flags(tokens: list[Token]) -> dict[str, Value]:

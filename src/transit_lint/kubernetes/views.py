@@ -11,12 +11,12 @@ from ..model import NativeResource
 from ..spans import Span
 from ..tree import Value
 from . import controlplane
-from .flags import CommandLine
+from .flags import CommandLine, container_commands
 from .hooks_mesh import LINKERD_ACCESS_POLICY as _LINKERD_POLICY
 from .hooks_service import service_view
 from .index import ObjectIndex
 from .ingress import ingress_view
-from .objects import K8sObject, child, containers, pod_specs, text
+from .objects import K8sObject, child, pod_specs, text
 
 _TRUE = ("1", "true", "yes", "on")
 _INSECURE_FLAGS = {
@@ -40,10 +40,11 @@ def derived_resources(objects: list[K8sObject], natives: list[NativeResource]) -
     lines: list[CommandLine] = []
     for obj, res in zip(objects, natives, strict=True):
         res.meta["k8s_index"] = index
-        comps, cls = controlplane.from_containers(obj, res)
+        commands = container_commands(obj)
+        comps, cls = controlplane.from_containers(obj, res, commands)
         out += comps
         lines += cls
-        out += tls_switches(obj, res)
+        out += tls_switches(obj, res, commands)
         mesh = mesh_annotations(obj, res)
         if mesh is not None:
             out.append(mesh)
@@ -66,34 +67,29 @@ def derived_resources(objects: list[K8sObject], natives: list[NativeResource]) -
     return out
 
 
-def tls_switches(obj: K8sObject, owner: NativeResource) -> list[NativeResource]:
+def tls_switches(obj: K8sObject, owner: NativeResource, commands: list[tuple[Value, CommandLine | None]]
+                 ) -> list[NativeResource]:
     """One resource per container whose command line turns certificate verification off for
     the whole process (environment variables that do so are read by the connection-string
-    pass, normalize/connections.py)."""
+    pass, normalize/connections.py). `commands`: see `flags.container_commands`."""
     out: list[NativeResource] = []
-    for spec, _meta in pod_specs(obj):
-        for c in containers(spec):
-            found = _flag_switches(c)
-            if not found:
-                continue
-            cname = text(c.get("name")) or "container"
-            body = Value({"tls_switches": Value(found, c.span)}, c.span)
-            name_v = c.get("name")
-            header = name_v.anchor if name_v is not None else c.span
-            out.append(NativeResource(address=f"{obj.address}/{cname}", type="k8s:container", format="kubernetes",
-                                      path=owner.path, span=c.span, header=header, body=body,
-                                      meta={"owner": owner, "synthesized": True}))
+    for c, cl in commands:
+        found = _flag_switches(cl) if cl is not None else []
+        if not found:
+            continue
+        cname = text(c.get("name")) or "container"
+        body = Value({"tls_switches": Value(found, c.span)}, c.span)
+        name_v = c.get("name")
+        header = name_v.anchor if name_v is not None else c.span
+        out.append(NativeResource(address=f"{obj.address}/{cname}", type="k8s:container", format="kubernetes",
+                                  path=owner.path, span=c.span, header=header, body=body,
+                                  meta={"owner": owner, "synthesized": True}))
     return out
 
 
-def _flag_switches(container: Value) -> list[Value]:
+def _flag_switches(cl: CommandLine) -> list[Value]:
     """Command-line flags that turn backend verification off for a whole proxy (Traefik's
     static configuration)."""
-    from .flags import command_line
-
-    cl = command_line(container)
-    if cl is None:
-        return []
     out: list[Value] = []
     for flag, what in _INSECURE_FLAGS.items():
         v = cl.flags.get(flag)
