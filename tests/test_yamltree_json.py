@@ -121,12 +121,3 @@ def _json_texts() -> st.SearchStrategy[str]:
 def test_fuzzed_json_reads_alike(text: str) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch:
         _same_as_event_loop(text, monkeypatch)
-
-
-def test_a_text_past_the_value_limit_is_left_to_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamltree, "MAX_NODES", 50)
-    assert yamltree._json_document("[" + ",".join(["1"] * 48) + "]", True, None) is not None  # 49 values
-    for n in (49, 60):  # the event loop refuses 51 values or more; at 50 it reads them
-        text = "[" + ",".join(["1"] * n) + "]"
-        assert yamltree._json_document(text, True, None) is None
-        assert bool(load_stream(text).problems) == (n + 1 > 50)

@@ -213,8 +213,8 @@ def _json_document(text: str, templates: bool, call_free: CallFree | None) -> Ya
     """The document the event loop would build from JSON `text` (tabs already blanked), or None
     when the text is not plain JSON that both readers read alike."""
     unsafe = _JSON_ASCII_UNSAFE if text.isascii() else _JSON_UNSAFE
-    if unsafe.search(text):
-        return None
+    if len(text) >= MAX_NODES or unsafe.search(text):
+        return None  # a text shorter than MAX_NODES holds fewer values: never refused for size
     try:
         json.loads(text, parse_constant=_reject_constant)
         return _JsonReader(text, templates, call_free).read()
@@ -241,7 +241,6 @@ class _JsonReader:
         frame: _JsonFrame | None = None
         line, line_start = 1, 0  # line_start: the offset of the current line's first character
         root: Value | None = None
-        nodes = 0  # values read: no alias expands them, so no collection is larger than nodes + 1
         for m in _JSON_TOKEN.finditer(text):
             s, e = m.span()
             c = text[s]
@@ -295,7 +294,6 @@ class _JsonReader:
                     data = _plain_value(token)
                 value = Value(data, new_span(line, s - line_start + 1, line, e - line_start + 1))
             # the value joins its collection
-            nodes += 1
             if frame is None:
                 root = value
             elif not frame.is_map:
@@ -309,8 +307,6 @@ class _JsonReader:
                 span = value.span
                 value.key_span = new_span(k_line, k_col, span.end_line, span.end_column)
                 frame.data[key] = value
-        if nodes >= MAX_NODES:
-            raise _NotPlainJson("size")  # the event loop says whether it is too large, and where
         assert root is not None
         return YamlDocument(root, root.span, self.templated)
 
