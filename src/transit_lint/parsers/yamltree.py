@@ -15,7 +15,6 @@ a template action is UNKNOWN.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,13 +142,6 @@ def load_stream(text: str, *, tags: TagHandler | None = None, unique_keys: bool 
         # JSON allows tabs between tokens, YAML does not; inside JSON strings a raw tab is invalid
         # anyway, so replacing them changes no value and keeps every column
         text = text.replace("\t", " ")
-        # a fresh table: a text the fast path gives up on must not leave half a table behind
-        call_free = CallFree() if calls else None
-        fast = _json_document(text, templates, call_free)
-        if fast is not None:
-            out.documents.append(fast)
-            out.call_free = call_free
-            return out
     lines = text.split("\n")
     for start, chunk in _chunks(text):
         if not chunk.strip():
@@ -172,150 +164,6 @@ def load_stream(text: str, *, tags: TagHandler | None = None, unique_keys: bool 
             continue
         out.documents.extend(docs)
     return out
-
-
-# ---- JSON without libyaml's events ----
-# JSON text that libyaml reads exactly as json does is read from a regex's tokens (after json
-# itself validated it), ~3x faster than the event loop. Anything outside that subset goes to the
-# event loop: characters libyaml refuses or counts as line breaks (C1 controls, U+2028/9, a BOM,
-# a lone CR), surrogate escapes (libyaml refuses them), NaN/Infinity, duplicate keys, deep nesting,
-# a key whose `:` is on a later line or more than 1024 characters on (libyaml drops the key then)
-_JSON_UNSAFE = re.compile(
-    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-    r"|\r(?!\n)|\\u[dD][89a-fA-F]")
-_JSON_ASCII_UNSAFE = re.compile(r"\x7f|\r(?!\n)|\\u[dD][89a-fA-F]")  # json refuses the other controls
-# a string, a number or word, a bracket, a line break (commas and colons are skipped)
-_JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[{}\[\]\n]|[^\s,:"{}\[\]]+')
-_MAX_KEY_REACH = 1000  # libyaml's simple-key limit: its `:` within 1024 characters of the key's start
-_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
-
-
-class _NotPlainJson(Exception):
-    """The text is outside the subset `_json_document` reads; the event loop reads it."""
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise _NotPlainJson(name)
-
-
-class _JsonFrame:
-    __slots__ = ("calls", "column", "data", "is_map", "key", "line")
-
-    def __init__(self, is_map: bool, line: int, column: int) -> None:
-        self.is_map = is_map
-        self.data: Any = {} if is_map else []
-        self.line, self.column = line, column
-        self.key: tuple[str, int, int] | None = None  # (text, line, column)
-        self.calls = False  # an item holds a function call (see CallFree)
-
-
-def _json_document(text: str, templates: bool, call_free: CallFree | None) -> YamlDocument | None:
-    """The document the event loop would build from JSON `text` (tabs already blanked), or None
-    when the text is not plain JSON that both readers read alike."""
-    unsafe = _JSON_ASCII_UNSAFE if text.isascii() else _JSON_UNSAFE
-    if len(text) >= MAX_NODES or unsafe.search(text):
-        return None  # a text shorter than MAX_NODES holds fewer values: never refused for size
-    try:
-        json.loads(text, parse_constant=_reject_constant)
-        return _JsonReader(text, templates, call_free).read()
-    except (ValueError, RecursionError, _NotPlainJson):
-        return None
-
-
-class _JsonReader:
-    """Values and spans from the tokens of valid JSON (json.loads checked the grammar, so commas
-    and colons are skipped unread)."""
-
-    def __init__(self, text: str, templates: bool, call_free: CallFree | None) -> None:
-        self.text = text
-        self.templates = templates
-        self.call_free = call_free
-        self.templated = False
-
-    def read(self) -> YamlDocument:
-        text, templates, call_free = self.text, self.templates, self.call_free
-        collections = call_free.collections if call_free is not None else {}
-        dynamic = call_free is not None and _DYNAMIC_REF in text
-        plain_values, missing, new_span = _PLAIN_VALUES, _MISSING, Span
-        stack: list[_JsonFrame] = []
-        frame: _JsonFrame | None = None
-        line, line_start = 1, 0  # line_start: the offset of the current line's first character
-        root: Value | None = None
-        for m in _JSON_TOKEN.finditer(text):
-            s, e = m.span()
-            c = text[s]
-            if c == "\n":
-                line += 1
-                line_start = e
-                continue
-            if c == "{" or c == "[":
-                if len(stack) >= MAX_DEPTH:
-                    raise _NotPlainJson("deep")
-                frame = _JsonFrame(c == "{", line, s - line_start + 1)
-                stack.append(frame)
-                if call_free is not None and len(stack) > call_free.max_depth:
-                    call_free.max_depth = len(stack)
-                continue
-            if c == "}" or c == "]":
-                assert frame is not None
-                done = frame
-                stack.pop()
-                frame = stack[-1] if stack else None
-                data = done.data
-                value = Value(data, new_span(done.line, done.column, line, e - line_start + 1))
-                if call_free is not None:
-                    is_call = done.is_map and len(data) == 1 and call_free.note(data)  # records the name
-                    if is_call or done.calls:
-                        if frame is not None:
-                            frame.calls = True
-                    else:
-                        collections[id(data)] = data
-            elif c == '"':
-                string = text[s + 1 : e - 1]
-                if "\\" in string:
-                    string = _scanstring(text, s + 1)[0]
-                if frame is not None and frame.is_map and frame.key is None:
-                    if text[e] != ":" or e - s > _MAX_KEY_REACH:
-                        self._check_key(s, e)
-                    frame.key = (string, line, s - line_start + 1)
-                    continue
-                span = new_span(line, s - line_start + 1, line, e - line_start + 1)
-                if templates and "{" in string and "\n" not in string and _TEMPLATE.search(string):
-                    self.templated = True
-                    value = Value(UNKNOWN, span, None, "unrendered template")
-                else:
-                    value = Value(string, span)
-                    if dynamic and frame is not None and _DYNAMIC_REF in string:
-                        frame.calls = True
-            else:  # a number, true, false or null: YAML's reading of the plain scalar
-                token = text[s:e]
-                data = plain_values.get(token, missing)
-                if data is missing:
-                    data = _plain_value(token)
-                value = Value(data, new_span(line, s - line_start + 1, line, e - line_start + 1))
-            # the value joins its collection
-            if frame is None:
-                root = value
-            elif not frame.is_map:
-                frame.data.append(value)
-            else:
-                assert frame.key is not None
-                key, k_line, k_col = frame.key
-                frame.key = None
-                if key in frame.data:
-                    raise _NotPlainJson("duplicate key")
-                span = value.span
-                value.key_span = new_span(k_line, k_col, span.end_line, span.end_column)
-                frame.data[key] = value
-        assert root is not None
-        return YamlDocument(root, root.span, self.templated)
-
-    def _check_key(self, s: int, e: int) -> None:
-        """Refuses a key (text[s:e]) whose `:` is on a later line or far from its start: libyaml
-        does not take it for a key then."""
-        colon = self.text.find(":", e)
-        if colon - s > _MAX_KEY_REACH or "\n" in self.text[e:colon]:
-            raise _NotPlainJson("key")
 
 
 def _strip_comments(chunk: str) -> str:
