@@ -289,7 +289,8 @@ class _Scan:
             self.refs.append((key or "", data))
 
     def sequence(self, data: list[Value], key: str | None, setting: bool, depth: int) -> None:
-        pairs = [p for x in data if isinstance(x.data, dict) and (p := _pair(x)) is not None]
+        pairs = [p for x in data if isinstance(d := x.data, dict) and len(d) <= 4 and ("value" in d or "Value" in d)
+                 and (p := _pair(x)) is not None]  # (`_pair`'s own first tests, without a call per item)
         if pairs:
             self.kafka(pairs)
         for item in data:
@@ -533,9 +534,10 @@ _KEY_FACTS: dict[str, tuple[bool, bool, bool]] = {}
 
 
 def _key_facts(key: str) -> tuple[bool, bool, bool]:
-    """(prose or labels: skipped, may name a Kafka protocol, an environment-variable name)."""
+    """(prose or labels: skipped, names a Kafka security protocol, an environment-variable name).
+    The second is `kafka`'s own first test: a map without such a key is not handed to it."""
     compact = _compact(key)
-    facts = (compact in _SKIP_KEYS, "protocol" in compact, key.isupper())
+    facts = (compact in _SKIP_KEYS, compact.endswith("securityprotocol"), key.isupper())
     if len(_KEY_FACTS) < 100_000:
         _KEY_FACTS[key] = facts
     return facts
