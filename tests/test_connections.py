@@ -26,7 +26,7 @@ from transit_lint.normalize.connections import (
     switch_verdict,
 )
 from transit_lint.spans import Span
-from transit_lint.tree import UNKNOWN, Value
+from transit_lint.tree import SCANNED_REFERENCES, UNKNOWN, Reference, Value, references
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -450,3 +450,47 @@ def test_no_credential_in_reports(tmp_path: Path, fmt: str) -> None:
 
 def test_no_credential_in_text_report(tmp_path: Path) -> None:
     assert not CANARY.search(_report(tmp_path, "text"))
+
+
+# ---- the references the pass hands the graph ------------------------------------------------------
+
+_SPAN = Span(1, 1, 1, 2)
+_KEYS = st.sampled_from(["name", "value", "Value", "Name", "tags", "description", "env", "data", "protocol",
+                         "security.protocol", "KAFKA_SECURITY_PROTOCOL", "url", "x"])
+_LEAVES = st.one_of(
+    st.sampled_from(["PLAINTEXT", "postgres://db.example.com/app?sslmode=disable", "NODE_TLS_REJECT_UNAUTHORIZED",
+                     "0", "", "a=b;c=d"]),
+    st.integers(0, 9), st.just(UNKNOWN), st.just(None),
+    st.builds(Reference, st.sampled_from(["aws_lb.a", "aws_security_group.g", "TG"]), st.sampled_from(["", "arn"])),
+)
+_TREES = st.recursive(
+    _LEAVES.map(lambda d: Value(d, _SPAN)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4).map(lambda xs: Value(xs, _SPAN)),
+                            st.dictionaries(_KEYS, inner, max_size=5).map(lambda d: Value(d, _SPAN))),
+    max_leaves=30,
+)
+
+
+def _scanned(body: Value, type_: str = "aws_instance", fmt: str = "terraform") -> list[tuple[str, Reference]]:
+    res = NativeResource("r.x", type_, fmt, "main.tf", _SPAN, _SPAN, body)
+    connection_nodes(res, {}, set())
+    seen_body, refs = res.meta[SCANNED_REFERENCES]
+    assert seen_body is body
+    return list(refs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TREES)
+def test_scan_collects_the_references_the_graph_would(body: Value) -> None:
+    """Skipped keys (tags, descriptions), name/value pairs and list items included, in order."""
+    assert _scanned(body) == list(references(body))
+    assert _scanned(body, "core/Secret", "kubernetes") == list(references(body))
+
+
+def test_scan_collects_references_below_its_depth_limit() -> None:
+    deep = Value({"leaf": Value(Reference("aws_lb.a", "arn"), _SPAN)}, _SPAN)
+    for i in range(80):
+        deep = Value({f"k{i}": deep} if i % 2 else [deep], _SPAN)
+    body = Value({"top": deep, "target_group_arn": Value(Reference("aws_lb_target_group.t", "arn"), _SPAN)}, _SPAN)
+    assert _scanned(body) == list(references(body))
+    assert len(_scanned(body)) == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Node
-from .tree import ReferenceMemo
+from .tree import SCANNED_REFERENCES, ReferenceMemo
 
 # attribute that holds the reference -> typed edge (DESIGN.md §3)
 EDGE_TYPES = {
@@ -112,6 +112,10 @@ def build_graph(nodes: list[Node]) -> Graph:
     for n in nodes:
         if n.resource is not None:
             by_address.setdefault((n.resource.meta.get("root", ""), n.resource.address), []).append(n)
+            # the references the connection-string pass collected on its walk of the body
+            scanned = n.resource.meta.pop(SCANNED_REFERENCES, None)
+            if scanned is not None and scanned[0] is n.resource.body:
+                references.seed(*scanned)
     for n in nodes:
         if n.resource is None:
             continue

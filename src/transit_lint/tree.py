@@ -137,8 +137,13 @@ def references(v: Value, key: str = "") -> Iterator[tuple[str, Reference]]:
     # collected eagerly by plain recursion: nested generators cost ~3x on every resource body
     # (the graph and the exposure pass walk each body)
     out: list[tuple[str, Reference]] = []
-    _collect_references(v, key, out)
+    collect_references(v, key, out)
     return iter(out)
+
+
+# NativeResource.meta key: (body, its references) found by a pass that walked the whole body (the
+# connection-string pass); the graph takes them instead of walking the body again
+SCANNED_REFERENCES = "scanned_references"
 
 
 class ReferenceMemo:
@@ -155,19 +160,24 @@ class ReferenceMemo:
         hit = self._by_id.get(id(v))
         if hit is None:
             out: list[tuple[str, Reference]] = []
-            _collect_references(v, "", out)
+            collect_references(v, "", out)
             hit = self._by_id[id(v)] = (v, out)
         return hit[1]
 
+    def seed(self, v: Value, refs: list[tuple[str, Reference]]) -> None:
+        """`references(v)` as another walk of the same body found them."""
+        self._by_id.setdefault(id(v), (v, refs))
 
-def _collect_references(v: Value, key: str, out: list[tuple[str, Reference]]) -> None:
+
+def collect_references(v: Value, key: str, out: list[tuple[str, Reference]]) -> None:
+    """Append `references(v, key)` to `out`."""
     d = v.data
     if isinstance(d, dict):
         for k, x in d.items():
-            _collect_references(x, k, out)
+            collect_references(x, k, out)
     elif isinstance(d, list):
         for x in d:
-            _collect_references(x, key, out)
+            collect_references(x, key, out)
     elif isinstance(d, Reference):
         out.append((key, d))
 

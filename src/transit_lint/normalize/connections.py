@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..model import Attr, NativeResource, Node
 from ..redact import redact  # noqa: F401 - re-exported for callers of this module
 from ..spans import Span
-from ..tree import UNKNOWN, Value, partial_text
+from ..tree import SCANNED_REFERENCES, UNKNOWN, Reference, Value, collect_references, partial_text
 
 if TYPE_CHECKING:
     from ..connstrings import ConnString
@@ -255,6 +255,8 @@ def connection_nodes(res: NativeResource, claimed: Claimed, seen: Seen) -> list[
         return []  # derived resources repeat their owner's values
     scan = _Scan(res, claimed, seen)
     scan.walk(res.body, None, False, 0)
+    # the walk read every value: the graph takes the body's references from here (one walk less)
+    res.meta[SCANNED_REFERENCES] = (res.body, scan.refs)
     return scan.nodes
 
 
@@ -264,12 +266,15 @@ class _Scan:
         self.claimed = claimed.get(res.path, set())
         self.seen = seen
         self.nodes: list[Node] = []
+        # (key, reference) in the order tree.references gives them, skipped values included
+        self.refs: list[tuple[str, Reference]] = []
         self.stores = _VALUE_STORES.get(res.type, frozenset())
         self.secret = res.format == "kubernetes" and res.type == "core/Secret"
 
     # -- the tree
     def walk(self, v: Value, key: str | None, setting: bool, depth: int) -> None:
         if depth > MAX_DEPTH:
+            collect_references(v, key or "", self.refs)
             return
         data = v.data
         if isinstance(data, str):
@@ -280,9 +285,12 @@ class _Scan:
             self.sequence(data, key, setting, depth)
         elif data is UNKNOWN:
             self.partial(v, key, setting)
+        elif isinstance(data, Reference):
+            self.refs.append((key or "", data))
 
     def sequence(self, data: list[Value], key: str | None, setting: bool, depth: int) -> None:
-        pairs = [p for x in data if isinstance(x.data, dict) and (p := _pair(x)) is not None]
+        pairs = [p for x in data if isinstance(d := x.data, dict) and len(d) <= 4 and ("value" in d or "Value" in d)
+                 and (p := _pair(x)) is not None]  # (`_pair`'s own first tests, without a call per item)
         if pairs:
             self.kafka(pairs)
         for item in data:
@@ -296,7 +304,12 @@ class _Scan:
             if pair is not None:
                 name, value = pair
                 self.switch(name, value)
+                # the value is walked under the pair's name; its references keep their own keys
+                refs = self.refs
+                collect_references(v, "", refs)
+                self.refs = []
                 self.walk(value, name, True, depth + 1)
+                self.refs = refs
                 return
         settings = key is not None and _compact(key) in _SETTINGS_MAPS
         kafka = False
@@ -305,15 +318,20 @@ class _Scan:
         for k, x in data.items():
             skip, protocol, upper = _KEY_FACTS.get(k) or _key_facts(k)
             if skip or (secret_top and k == "data"):
+                collect_references(x, k, self.refs)
                 continue  # prose, labels, base64 Secret data (stringData is read)
             value = x.data
             if isinstance(value, dict):
                 if inner <= MAX_DEPTH:
                     self.mapping(x, value, k, inner)
+                else:
+                    collect_references(x, k, self.refs)
                 continue
             if isinstance(value, list):
                 if inner <= MAX_DEPTH:
                     self.sequence(value, k, settings, inner)
+                else:
+                    collect_references(x, k, self.refs)
                 continue
             kafka = kafka or protocol
             if upper:
@@ -324,6 +342,8 @@ class _Scan:
                     self.string(x, value, k, setting, inner)
             elif value is UNKNOWN:
                 self.partial(x, k, settings or upper or (depth == 0 and k in self.stores))
+            elif isinstance(value, Reference):
+                self.refs.append((k, value))
         if kafka:
             self.kafka([(k, x) for k, x in data.items() if not isinstance(x.data, (dict, list))])
 
@@ -514,9 +534,10 @@ _KEY_FACTS: dict[str, tuple[bool, bool, bool]] = {}
 
 
 def _key_facts(key: str) -> tuple[bool, bool, bool]:
-    """(prose or labels: skipped, may name a Kafka protocol, an environment-variable name)."""
+    """(prose or labels: skipped, names a Kafka security protocol, an environment-variable name).
+    The second is `kafka`'s own first test: a map without such a key is not handed to it."""
     compact = _compact(key)
-    facts = (compact in _SKIP_KEYS, "protocol" in compact, key.isupper())
+    facts = (compact in _SKIP_KEYS, compact.endswith("securityprotocol"), key.isupper())
     if len(_KEY_FACTS) < 100_000:
         _KEY_FACTS[key] = facts
     return facts

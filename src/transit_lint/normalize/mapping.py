@@ -110,42 +110,47 @@ def normalize(resources_: list[NativeResource], fmt: str) -> list[Node]:
 
 
 def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
-    body = res.body
     if spec.each:
-        elements = flatten_all(resolve(body, spec.each))
-        contexts = [(i, el) for i, el in enumerate(elements) if isinstance(el.data, dict)]
-    else:
-        contexts = [(0, body)]
-    readers = spec.readers
+        return _apply_each(spec, res)
+    # one node on the resource itself (most rows): no contexts to build, no per-context spans
+    body = res.body
+    node = Node(res.address if spec.id == "{address}" else _node_id(spec, res, 0), spec.kind, res.type,
+                res.format, res.path, res.span, res.header, {}, res.via, res)
+    return _finish(spec, res, node, body, body)
+
+
+def _apply_each(spec: NodeSpec, res: NativeResource) -> list[Node]:
+    """One node per element of `each` that is a map (listeners, rules, origins)."""
+    body = res.body
     out: list[Node] = []
-    for index, ctx in contexts:
-        header = ctx.key_span or ctx.span if spec.each else res.header
-        span = ctx.span if spec.each else res.span
-        if spec.each and header.end_line > span.end_line:
-            header = span
-        node = Node(
-            id=res.address if spec.id == "{address}" else spec.id.format(
-                address=res.address, index=index, name=res.address.rsplit(".", 1)[-1]),
-            kind=spec.kind,
-            native_type=res.type,
-            format=res.format,
-            path=res.path,
-            span=res.span,
-            header=header,
-            via=res.via,
-            resource=res,
-        )
-        attrs = node.attrs
-        for name, read in readers:
-            attr = read(ctx, body, node)
-            if attr is not None:
-                attrs[name] = attr
-        if spec.only_if and not _when(spec.only_if, node):
+    for index, ctx in enumerate(flatten_all(resolve(body, spec.each or ""))):
+        if not isinstance(ctx.data, dict):
             continue
-        for h in spec.hooks:
-            HOOKS[h](node, res, ctx)
-        out.append(node)
+        header, span = ctx.key_span or ctx.span, ctx.span
+        if header.end_line > span.end_line:
+            header = span
+        node = Node(res.address if spec.id == "{address}" else _node_id(spec, res, index), spec.kind, res.type,
+                    res.format, res.path, res.span, header, {}, res.via, res)
+        out.extend(_finish(spec, res, node, ctx, body))
     return out
+
+
+def _node_id(spec: NodeSpec, res: NativeResource, index: int) -> str:
+    return spec.id.format(address=res.address, index=index, name=res.address.rsplit(".", 1)[-1])
+
+
+def _finish(spec: NodeSpec, res: NativeResource, node: Node, ctx: Value, body: Value) -> list[Node]:
+    """The node's attributes from the table row, then its hooks; [] when `only_if` rejects it."""
+    attrs = node.attrs
+    for name, read in spec.readers:
+        attr = read(ctx, body, node)
+        if attr is not None:
+            attrs[name] = attr
+    if spec.only_if and not _when(spec.only_if, node):
+        return []
+    for h in spec.hooks:
+        HOOKS[h](node, res, ctx)
+    return [node]
 
 
 def _when(cond: dict[str, Any], node: Node) -> bool:
