@@ -74,16 +74,20 @@ class Level:
     _unresolved: Directive | None = field(default=None, repr=False)
 
     def own(self, name: str) -> list[Directive]:
+        return self.index().get(name, [])
+
+    def index(self) -> dict[str, list[Directive]]:
+        """The statements by name, and the first include not followed that may set a value."""
         if self._by_name is None:  # an http block may hold thousands of servers: index once
             self._by_name = {}
             for d in self.stmts:
                 self._by_name.setdefault(d.name, []).append(d)
                 if self._unresolved is None and d.name == "include" and d.unresolved is not None and not harmless(d):
                     self._unresolved = d
-        return self._by_name.get(name, [])
+        return self._by_name
 
     def unresolved(self) -> Directive | None:
-        self.own("")
+        self.index()
         return self._unresolved
 
     def children(self, *names: str) -> Iterator[Directive]:
@@ -98,12 +102,11 @@ class Level:
 def effective(level: Level | None, name: str) -> Lookup:
     """Every occurrence of `name` at the nearest level that sets it (nginx's inheritance)."""
     while level is not None:
-        own = level.own(name)
+        own = level.index().get(name)  # the innermost loop of the builder: one call per level
         if own:
             return own
-        inc = level.unresolved()
-        if inc is not None:
-            return Unresolved(inc)
+        if level._unresolved is not None:
+            return Unresolved(level._unresolved)
         level = level.parent
     return []
 
