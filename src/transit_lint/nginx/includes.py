@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..discover import display_path, read_text
@@ -126,7 +126,8 @@ class Project:
         """A copy of the tree with every include's files parsed in place (`included`)."""
         out: list[Directive] = []
         for d in directives:
-            nd = replace(d, via=via)
+            # the parsed directive with this copy's `via` (the constructor: `replace` is 4x slower)
+            nd = Directive(d.name, d.args, d.path, d.rel, d.span, d.block, via, d.included, d.unresolved)
             if d.block is not None:
                 nd.block = self.expand(d.block, prefix, via, chain)
             if d.name == "include":
