@@ -44,15 +44,22 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     trees: list[tuple[list[Directive], bool]] = []
     for pf in mains:
         trees.append((project.expand(pf.directives, pf.path.parent, (), (pf.path,)), True))
-    # which of the other files does another one include? (a dry run: its notes are dropped)
-    kept_notes = list(project.notes)
+    # which of the other files does another one include? A dry run: the trees of the files nobody
+    # includes are kept, and their notes set aside (those of files included after all are dropped)
+    kept_notes = project.notes
+    dry: dict[Path, tuple[list[Directive], list[str]]] = {}
     for other in others:
         if other.path not in project.included:
-            project.expand(other.directives, snippet_prefix(other.path), (), (other.path,))
+            project.notes = []
+            tree = project.expand(other.directives, snippet_prefix(other.path), (), (other.path,))
+            dry[other.path] = (tree, project.notes)
     project.notes = kept_notes
     for pf in others:
         if pf.path not in project.included:
-            trees.append((project.expand(pf.directives, snippet_prefix(pf.path), (), (pf.path,)), False))
+            tree, notes = dry[pf.path]
+            for note in notes:
+                project.note(note)
+            trees.append((tree, False))
     builder = Builder(version)
     for tree, _ in trees:
         builder.upstreams(tree)
