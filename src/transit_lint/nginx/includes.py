@@ -65,7 +65,8 @@ class Project:
             self.notes.append(text)
 
     def file(self, path: Path) -> ParsedFile | None:
-        path = Path(os.path.realpath(path))
+        if path not in self.given and path not in self.parsed:  # those are resolved already
+            path = Path(os.path.realpath(path))
         if path in self.parsed:
             return self.parsed[path]
         rel = self.rel(path)
