@@ -72,6 +72,7 @@ class Level:
     head: Directive | None = None
     _by_name: dict[str, list[Directive]] | None = field(default=None, repr=False)
     _unresolved: Directive | None = field(default=None, repr=False)
+    _view: tuple[dict[str, list[Directive]], Directive | None] | None = field(default=None, repr=False)
 
     def own(self, name: str) -> list[Directive]:
         return self.index().get(name, [])
@@ -90,6 +91,19 @@ class Level:
         self.index()
         return self._unresolved
 
+    def view(self) -> tuple[dict[str, list[Directive]], Directive | None]:
+        """nginx's inheritance at this level, merged once: every name set here or above (the
+        nearest level wins) and the include not followed that hides the names set nowhere
+        (the nearest such include stops the walk up, as it may set anything)."""
+        if self._view is None:
+            own = self.index()
+            if self._unresolved is not None or self.parent is None:
+                self._view = (own, self._unresolved)
+            else:
+                inherited, hidden = self.parent.view()
+                self._view = ({**inherited, **own} if own else inherited, hidden)
+        return self._view
+
     def children(self, *names: str) -> Iterator[Directive]:
         for d in self.stmts:
             if d.name in names and d.block is not None:
@@ -101,14 +115,13 @@ class Level:
 
 def effective(level: Level | None, name: str) -> Lookup:
     """Every occurrence of `name` at the nearest level that sets it (nginx's inheritance)."""
-    while level is not None:
-        own = level.index().get(name)  # the innermost loop of the builder: one call per level
-        if own:
-            return own
-        if level._unresolved is not None:
-            return Unresolved(level._unresolved)
-        level = level.parent
-    return []
+    if level is None:
+        return []
+    names, hidden = level.view()  # the innermost loop of the builder: one lookup, no walk
+    found = names.get(name)
+    if found:
+        return found
+    return [] if hidden is None else Unresolved(hidden)
 
 
 def effective_headers(level: Level | None) -> Lookup:
