@@ -311,6 +311,7 @@ class Builder:
             groups.setdefault((ls.port, tls, ls.quic), ls)
         reject = _flag(effective(level, "ssl_reject_handshake")) is True
         servers: list[NativeResource] = []
+        locations = [] if stream else _locations(level)  # read by every socket's body and the hops
         for (port, tls, quic), ls in groups.items():
             if quic and (port, True, False) in groups:
                 continue  # QUIC next to TLS on the same port: one configuration, judged once
@@ -318,16 +319,17 @@ class Builder:
                 continue  # handshakes are refused: nothing is served on this socket
             label = f"{name}:{port if port is not None else '?'}{'/quic' if quic else ''}"
             rid = self.unique(f"nginx:{'stream_server' if stream else 'server'}[{label}]", head)
-            body = self.server_body(level, anchor, ls, tls, ctx)
+            body = self.server_body(level, anchor, ls, tls, ctx, locations)
             servers.append(NativeResource(
                 address=rid, type="nginx:stream_server" if stream else "nginx:server", format="nginx",
                 path=head.rel, span=head.span, header=anchor.header, body=body))
         self.resources.extend(servers)
-        hops = self.hops(level, anchor, name, ctx, any(k[1] for k in groups))
+        hops = self.hops(level, anchor, name, ctx, any(k[1] for k in groups), locations)
         for srv in servers:  # graph edges: what each listening socket proxies to
             srv.meta["refs"] = [("routes_to", h) for h in hops]
 
-    def server_body(self, level: Level, anchor: Anchor, ls: Listen, tls: bool, ctx: str) -> Value:
+    def server_body(self, level: Level, anchor: Anchor, ls: Listen, tls: bool, ctx: str,
+                    locations: list[Level]) -> Value:
         ld = ls.directive
         port: Any = ls.port if ls.port is not None else UNKNOWN
         fields = {
@@ -351,7 +353,7 @@ class Builder:
             body["headers"] = self.headers(effective_headers(level), anchor)
             body["rewrite"] = anchor.value([self.rewrite(d, anchor) for d in level.stmts if d.name in REWRITE_PHASE],
                                            None)
-            body["locations"] = anchor.value([self.location(lv, anchor) for lv in _locations(level)], None)
+            body["locations"] = anchor.value([self.location(lv, anchor) for lv in locations], None)
         return anchor.value(body, None)
 
     def location(self, level: Level, anchor: Anchor) -> Value:
@@ -392,10 +394,11 @@ class Builder:
 
     # ------------------------------------------------------------ upstream hops
 
-    def hops(self, level: Level, anchor: Anchor, server_name: str, ctx: str, terminates_tls: bool) -> list[str]:
+    def hops(self, level: Level, anchor: Anchor, server_name: str, ctx: str, terminates_tls: bool,
+             locations: list[Level]) -> list[str]:
         """The upstream hops of one server block, as resources; returns their addresses."""
         out: list[str] = []
-        levels = [level] if ctx == "stream" else _locations(level)
+        levels = [level] if ctx == "stream" else locations
         for lv in levels:
             for d in lv.stmts:
                 if (ctx == "stream" and d.name != "proxy_pass") or (ctx == "http" and d.name not in PASS_DIRECTIVES):
