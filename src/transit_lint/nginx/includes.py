@@ -98,8 +98,11 @@ class Project:
             return [], "include path is templated"
         if os.path.isabs(pattern):
             for std in STANDARD_PREFIXES:
+                if not pattern.startswith(std):
+                    continue
                 local = prefix / pattern[len(std):]
-                if pattern.startswith(std) and self.inside(_static_part(local)) and _static_part(local).exists():
+                static = _static_part(local)
+                if self.inside(static) and static.exists():
                     self.note(f"include {pattern} ({d.where()}) read as {self.rel(local)}, the project's copy of {std}")
                     return self._matches(local, glob.has_magic(pattern), d)
             return [], "outside the paths given"
