@@ -136,7 +136,7 @@ def nginx_ciphers(node: Node, res: NativeResource, ctx: Value) -> None:
         dhparam = ctx.get("ssl_dhparam")
         if (dhparam is None or dhparam.data is UNKNOWN) and v >= defaults.DHE_NEEDS_DHPARAM:
             # no DH parameters, DHE is never negotiated (when unknown, only certain suites are judged)
-            suites = [s for s in suites if not _dhe(s)]
+            suites, _ = _expand(str(text), no_dhe=True)
         names += suites
         spans += [c.anchor if c is not None else None] * len(suites)
         if c is not None:
@@ -161,14 +161,18 @@ _NEVER_NEGOTIATED_KX = frozenset({"PSK", "RSAPSK", "DHEPSK", "ECDHEPSK", "SRP", 
 
 
 @lru_cache(maxsize=256)
-def _expand_cached(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    suites, unknown = tls.expand_openssl_cipher_string(text)
-    return tuple(s for s in suites if _negotiable(s)), tuple(unknown)
+def _expand_cached(text: str, no_dhe: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if no_dhe:
+        negotiable, unknown = _expand_cached(text, False)
+        return tuple(s for s in negotiable if not _dhe(s)), unknown
+    suites, unknown_terms = tls.expand_openssl_cipher_string(text)
+    return tuple(s for s in suites if _negotiable(s)), tuple(unknown_terms)
 
 
-def _expand(text: str) -> tuple[list[str], list[str]]:
-    """An OpenSSL cipher string -> the suites nginx can negotiate (IANA names), unknown terms."""
-    suites, unknown = _expand_cached(text)
+def _expand(text: str, no_dhe: bool = False) -> tuple[list[str], list[str]]:
+    """An OpenSSL cipher string -> the suites nginx can negotiate (IANA names), unknown terms;
+    `no_dhe` leaves out the DHE suites (a server without DH parameters never negotiates them)."""
+    suites, unknown = _expand_cached(text, no_dhe)
     return list(suites), list(unknown)
 
 
