@@ -61,3 +61,15 @@ def test_fuzz_lexes_alike() -> None:
     alphabet = ["a", "b", "$", "{", "}", ";", "#", "\\", '"', "'", " ", "\n", "\t", "\r", "${", "x;", "\u00a0"]
     for _ in range(4000):
         _same("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))))
+
+
+def test_fuzz_of_plain_texts_lexes_alike() -> None:
+    """Texts without escapes or `${` take the one-regex path: the same fuzz, without those."""
+    rng = random.Random(20261123)
+    alphabet = ["a", "b", "$", "{", "}", ";", "#", '"', "'", " ", "\n", "\t", "\r", "x;", "\u00a0", "\u2028", "\x0b"]
+    plain = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        plain += "${" not in text
+        _same(text)
+    assert plain > 3000

