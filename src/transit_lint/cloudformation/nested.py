@@ -66,6 +66,8 @@ def group(files: list[SourceFile]) -> list[list[SourceFile]]:
         return i
 
     for i, f in enumerate(files):
+        if "TemplateURL" not in f.text and "Location" not in f.text:
+            continue  # the regex would try every position of the text for nothing
         for m in _TEXT_REF.finditer(f.text):
             rel = local_path(m.group(1))
             if rel is None:
