@@ -122,19 +122,20 @@ def discover(paths: list[str], excludes: list[str] | None = None,
         if rp.is_file():
             out.explicit_files.add(rp)
     out.roots = tuple(roots)
-    seen_files: set[Path] = set()
+    seen_files: set[str] = set()
     for raw in paths:
         start = Path(raw).resolve()
         if start.is_file():
-            if start not in seen_files:
-                seen_files.add(start)
+            if str(start) not in seen_files:
+                seen_files.add(str(start))
                 out.files.append(start)
             continue
         # linked folders are never descended (a symlink loop cannot recur, every folder walked is
         # a real path under `start`); one that points inside the paths given is walked at its
         # real place anyway. os.scandir hands out each entry's type with the listing, which
-        # saves two system calls per file over os.walk + is_symlink/is_file.
-        stack = [start]
+        # saves two system calls per file over os.walk + is_symlink/is_file. Folders are walked
+        # as strings: a Path per folder was a third of the walk.
+        stack = [str(start)]
         while stack:
             d = stack.pop()
             try:
@@ -142,34 +143,36 @@ def discover(paths: list[str], excludes: list[str] | None = None,
                     entries = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue
-            subdirs: list[Path] = []
+            subdirs: list[str] = []
             for e in entries:
                 try:
                     linked = e.is_symlink()
                     if not linked and e.is_dir(follow_symlinks=False):
                         if e.name not in SKIP_DIRS:
-                            subdirs.append(Path(e.path))
+                            subdirs.append(e.path)
                         continue
-                    f = Path(e.path)
+                    name = e.path
                     if linked:
-                        target = f.resolve()
+                        target = Path(name).resolve()
                         if not _inside(target, out.roots):
-                            out.skipped.append((str(f), "symlink points outside the paths given"))
+                            out.skipped.append((name, "symlink points outside the paths given"))
                             continue
                         if target.is_dir() or not target.is_file():
                             continue
-                        f = target
+                        name = str(target)
                     elif not e.is_file(follow_symlinks=False):
                         continue  # sockets, FIFOs, devices
                 except OSError:
                     continue
+                if name in seen_files:
+                    continue
+                f = Path(name)
                 if excludes and any(_match(f, pat, start) for pat in excludes):
                     continue
-                if f not in seen_files:
-                    seen_files.add(f)
-                    out.files.append(f)
-                    if len(out.files) == many and call is not None:
-                        call()
+                seen_files.add(name)
+                out.files.append(f)
+                if len(out.files) == many and call is not None:
+                    call()
             stack.extend(reversed(subdirs))
     return out
 
