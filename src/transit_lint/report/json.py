@@ -72,5 +72,6 @@ def render(result: RunResult, catalog: Catalog, deterministic: bool = False) -> 
         "summary": summary,
     }
     # compact: json's C encoder runs only without indent (0.66 s -> 0.05 s for 2,700 findings);
-    # pipe through `jq .` to read it
-    return json.dumps(doc, separators=(",", ":")) + "\n"
+    # pipe through `jq .` to read it. The document is a tree built just above, so the encoder's
+    # cycle check is skipped (-12% on 5,000 findings).
+    return json.dumps(doc, separators=(",", ":"), check_circular=False) + "\n"

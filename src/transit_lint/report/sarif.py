@@ -50,7 +50,10 @@ class SarifOptions:
 
 
 def render(result: RunResult, catalog: Catalog, options: SarifOptions) -> str:
-    return json.dumps(build(result, catalog, options), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # compact: json's C encoder does not indent, and the Python one took 0.5 s for 5,000 results
+    # (a third of the run); SARIF is read by tools (GitHub, IDEs), which parse it either way
+    return json.dumps(build(result, catalog, options), separators=(",", ":"), sort_keys=True, ensure_ascii=False,
+                      check_circular=False) + "\n"
 
 
 def build(result: RunResult, catalog: Catalog, options: SarifOptions) -> dict[str, Any]:
