@@ -84,3 +84,24 @@ def test_display_path_is_relative_to_as_posix(path: str, base: str) -> None:
     except ValueError:
         expected = Path(path).as_posix()
     assert display_path(Path(path), Path(base)) == expected
+
+
+def test_realpath_learns_links_afresh_in_each_recorded_block(tmp_path: Path) -> None:
+    """Inside `recording_reads` the folders found not to be links are remembered; a folder that
+    became a link since the last block is seen as one by the next."""
+
+    from transit_lint.discover import realpath, recording_reads
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "other" / "sub").mkdir(parents=True)
+    for d in ("real", "other"):
+        (tmp_path / d / "sub" / "x.tf").write_text("")
+    path = str(tmp_path / "real" / "sub" / "x.tf")
+    with recording_reads():
+        assert realpath(path) == path
+        assert realpath(path) == path  # from the remembered folders
+    os.rename(tmp_path / "real", tmp_path / "gone")
+    os.symlink(tmp_path / "other", tmp_path / "real")
+    with recording_reads():
+        assert realpath(path) == str(tmp_path / "other" / "sub" / "x.tf")
+    assert realpath(path) == os.path.realpath(path)

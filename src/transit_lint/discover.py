@@ -65,17 +65,23 @@ class Listing:
 def realpath(path: str) -> str:
     """os.path.realpath(path), about 4x cheaper for the common plain absolute path (no ".", ".."
     or hidden part, no doubled or trailing slash): one lstat per part, and when none is a link
-    the path is its own real path. Anything else goes to os.path.realpath."""
+    the path is its own real path. Anything else goes to os.path.realpath. Inside
+    `recording_reads`, folders already found not to be links are not asked again (a front end
+    asks for every file it reads and every folder it lists, and their ancestors repeat)."""
     if path[:1] != "/" or "//" in path or "/." in path or path.endswith("/"):
         return os.path.realpath(path)
+    known = _NOT_LINKS if _READ_LOGS else None
     at = path.find("/", 1)
     while True:
         part = path if at == -1 else path[:at]
-        try:
-            if stat.S_ISLNK(os.lstat(part).st_mode):
-                return os.path.realpath(path)
-        except OSError:
-            pass  # like os.path.realpath (not strict): a part that cannot be read is taken as it is
+        if known is None or part not in known:
+            try:
+                if stat.S_ISLNK(os.lstat(part).st_mode):
+                    return os.path.realpath(path)
+                if known is not None and at != -1:
+                    known.add(part)
+            except OSError:
+                pass  # like os.path.realpath (not strict): a part that cannot be read is taken as it is
         if at == -1:
             return path
         at = path.find("/", at + 1)
@@ -200,6 +206,7 @@ class FileText:
 # that its cached result is trusted only while the files read as context are unchanged too
 # (a local module under an excluded folder, a --var-file outside the tree, a nested template).
 _READ_LOGS: list[set[str]] = []
+_NOT_LINKS: set[str] = set()  # folders found not to be links, inside `recording_reads` only
 
 
 @contextmanager
@@ -207,10 +214,12 @@ def recording_reads() -> Iterator[set[str]]:
     """The real paths of the files read inside the block (this process only)."""
     log: set[str] = set()
     _READ_LOGS.append(log)
+    _NOT_LINKS.clear()  # learnt afresh by each block: a link made since the last one is seen
     try:
         yield log
     finally:
         _READ_LOGS.pop()
+        _NOT_LINKS.clear()
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:

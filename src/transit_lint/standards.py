@@ -11,13 +11,12 @@ from functools import cache
 from typing import Any
 
 from . import yamlio
-from .data import read_text
 
 
 @cache
 def _document() -> dict[str, Any]:
 
-    doc: dict[str, Any] = yamlio.load(read_text("standards.yaml"))
+    doc: dict[str, Any] = yamlio.load_file(yamlio.PACKAGE / "data" / "standards.yaml")
     return doc
 
 

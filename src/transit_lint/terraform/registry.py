@@ -27,7 +27,6 @@ from functools import cache
 from typing import Any
 
 from .. import yamlio
-from ..data import read_text
 from ..model import NativeResource
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value, from_plain
@@ -71,7 +70,7 @@ def parse_source(source: str) -> tuple[str, str] | None:
 
 @cache
 def table() -> dict[str, ModuleSpec]:
-    raw = yamlio.load(read_text("registry_modules.yaml")) or {}
+    raw = yamlio.load_file(yamlio.PACKAGE / "data" / "registry_modules.yaml") or {}
     out: dict[str, ModuleSpec] = {}
     for address, spec in raw.items():
         if address.startswith("_"):
