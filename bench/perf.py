@@ -13,7 +13,8 @@ Checkov into a bench venv (bench/.venv-checkov) unless --skip-checkov, and print
   repeat run:   unchanged tree from the cache (target < 1 s for 5,000 files)
 
 Benchmarks are not tests: they print figures, they do not assert.
-Usage: python bench/perf.py [--files 1250] [--tree DIR] [--skip-checkov] [--repeats 3]
+Usage: python bench/perf.py [--files 1250] [--tree DIR] [--skip-checkov] [--repeats 3] [--single-runs 5]
+CI runs a smoke version (tests/test_bench_smoke.py): a few files, no Checkov.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def main() -> int:
     ap.add_argument("--tree", type=Path, help="a real tree to measure instead of the built ones")
     ap.add_argument("--skip-checkov", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--single-runs", type=int, default=5, help="runs per one-file case (median)")
     ap.add_argument("--checkov-tree", choices=("1x", "2x", "4x"), default="2x",
                     help="which built tree Checkov runs on (default 2x: at least 2,000 files by default)")
     a = ap.parse_args()
@@ -192,7 +194,7 @@ def main() -> int:
         singles = {}
         for one in ("bad.tf", "bad.cfn.yaml", "bad.k8s.yaml", "bad.nginx.conf"):
             path = ROOT / "fixtures" / "TL101" / one
-            singles[one] = median([tl(str(path), "--no-cache", cwd=ROOT)[0] for _ in range(max(5, a.repeats))])
+            singles[one] = median([tl(str(path), "--no-cache", cwd=ROOT)[0] for _ in range(a.single_runs)])
         single = max(singles.values())
         print("one file (pre-commit), start-up included (target < 0.3 s): "
               + ", ".join(f"{k} {v:.3f}s" for k, v in singles.items()))
