@@ -26,3 +26,20 @@ def test_spans_stay_frozen_values() -> None:
     assert dataclasses.replace(s, line=0) == Span(0, 2, 3, 4)
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.line = 0  # type: ignore[misc]
+
+
+def test_spans_and_findings_survive_pickling() -> None:
+    """Workers ship findings back pickled (custom __reduce__ for speed): nothing may change."""
+    import pickle
+
+    from transit_lint.findings import Finding, ResourceRef, Severity
+
+    span = Span(3, 5, 7, 9)
+    ref = ResourceRef("aws_lb.a", "endpoint", "aws_lb", Span(1, 1, 9, 2))
+    full = Finding("TL101", "plaintext-listener", Severity.HIGH, "m", "a/b.tf", span, ref,
+                   {"cwe": ["CWE-319"]}, "f" * 32, "protocol", True, "because", ["note"])
+    bare = Finding("TL000", "parse-error", Severity.LOW, "m", "c.yaml", span, None, {}, "0" * 32)
+    for value in (span, ref, full, bare):
+        again = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == value and type(again) is type(value)
+    assert pickle.loads(pickle.dumps(full)).severity is Severity.HIGH

