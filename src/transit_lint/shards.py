@@ -247,8 +247,8 @@ def _binned(fmt: str, groups: list[list[SourceFile]]) -> list[Shard]:
 
 class WorkerPool:
     """Worker processes for a run's shards. Each worker's initializer imports the front ends and
-    loads the tables and policies (`_warm`), so a pool started early, before discovery, is ready
-    by the time the first shards are known; a run that turns out too small for it discards it."""
+    loads the tables and policies (`_warm`), so a pool started early, during discovery, is ready
+    by the time the first shards are known. A run ends by discarding its pool."""
 
     def __init__(self, workers: int) -> None:
         import multiprocessing
@@ -271,11 +271,9 @@ class WorkerPool:
     def submit(self, chunk: list[Shard], ctx: LoadContext, scope: RunScope) -> Future[list[ShardOut]]:
         return self._pool.submit(_run_batch, (chunk, ctx, scope))
 
-    def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
-
     def discard(self) -> None:
-        """Stop the workers at once, still warming or idle: nothing of theirs is wanted."""
+        """Stop the workers at once, idle (or still warming, after a cache hit): stopping them
+        beats waiting for them to notice the end."""
         # no public way to stop a pool's workers before Python 3.14 (terminate_workers)
         for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
             proc.terminate()
