@@ -64,3 +64,10 @@ def test_a_bundle_of_another_shape_is_ignored(tmp_path: Path, monkeypatch: pytes
         assert yamlio.load_file(path) == yamlio.load(path.read_text("utf-8"))
     finally:
         yamlio._bundle.cache_clear()
+
+
+def test_a_damaged_entry_is_read_as_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = yamlio.PACKAGE / "data" / "profiles.yaml"
+    text = path.read_text("utf-8")
+    monkeypatch.setattr(yamlio, "_bundle", lambda: {"data/profiles.yaml": (yamlio._digest(text), '{"cut', False)})
+    assert yamlio.load_file(path) == yamlio.load(text)

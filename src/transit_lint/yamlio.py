@@ -39,8 +39,11 @@ def load_file(path: Path) -> Any:
     key = _key(path)
     entry = _bundle().get(key) if key is not None else None
     if entry is not None and entry[0] == _digest(text):
-        # a fresh copy on every call: callers may change what they get
-        return json.loads(entry[1], object_hook=_keyed if entry[2] else None)
+        try:
+            # a fresh copy on every call: callers may change what they get
+            return json.loads(entry[1], object_hook=_keyed if entry[2] else None)
+        except (TypeError, ValueError):
+            pass  # a damaged entry: the YAML is the source
     return load(text)
 
 
