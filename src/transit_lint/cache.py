@@ -1,20 +1,23 @@
 """Content-hash cache in `.transit-lint-cache/` (gitignored by default).
 
 Whole runs are cached, keyed by every file's content, the options and the policy set, so a repeat
-run over an unchanged tree only reads and hashes the files. (A per-file parse cache was measured
+run over an unchanged tree only reads and hashes the files; so are the results of each shard
+(`shardcache`), so that after an edit only the shards whose files changed are linted again. (A
+per-file parse cache was measured
 and dropped: decoding a cached syntax tree cost as much as parsing the file again with
 tree-sitter; see docs/performance.md.)
 
 The folder can arrive inside an untrusted pull request, so entries are plain JSON (never pickle)
-and carry an HMAC made with a key kept outside the scanned tree (in the user's cache directory);
-an entry that does not verify is ignored. Entries are never trusted across tool versions.
+after a line holding their HMAC, made with a key kept outside the scanned tree (in the user's
+cache directory); an entry that does not verify is ignored. Entries are never trusted across
+tool versions. Each namespace keeps its newest entries only (`prune`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".transit-lint-cache"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: the MAC on the first line, the payload as it is (no JSON string escaping)
 
 
 def _key_file() -> Path:
@@ -82,12 +85,11 @@ class Cache:
         if not self.enabled:
             return None
         try:
-            raw = json.loads((self.dir / ns / f"{key}.json").read_text("utf-8"))
-            payload = raw["data"]
-            if not isinstance(payload, str) or not hmac.compare_digest(raw["mac"], self._mac(key, payload)):
+            mac, _, payload = (self.dir / ns / f"{key}.json").read_text("utf-8").partition("\n")
+            if not hmac.compare_digest(mac, self._mac(key, payload)):
                 self.misses += 1
                 return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             self.misses += 1
             return None
         self.hits += 1
@@ -105,7 +107,26 @@ class Cache:
                 ignore.write_text("# created by transit-lint\n*\n")
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"mac": self._mac(key, payload), "data": payload}, fh)
+                # the payload as it is after its MAC's line: wrapping it in a JSON string cost an
+                # escape on writing and an unescape on reading (a run's entry is MBs)
+                fh.write(self._mac(key, payload) + "\n" + payload)
             os.replace(tmp, folder / f"{key}.json")
         except OSError:
             return  # a read-only tree simply runs without a cache
+
+    def prune(self, ns: str, keep: int) -> None:
+        """Keep the `keep` newest entries of a namespace: every edit adds entries, and the folder
+        would otherwise grow with each run."""
+        if not self.enabled:
+            return
+        try:
+            with os.scandir(self.dir / ns) as it:
+                entries = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".json")]
+        except OSError:
+            return
+        if len(entries) <= keep:
+            return
+        entries.sort(reverse=True)
+        for _, path in entries[keep:]:
+            with contextlib.suppress(OSError):
+                os.remove(path)

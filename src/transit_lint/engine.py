@@ -16,7 +16,8 @@ from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
 from .model import Node
 from .policy.loader import Catalog, Policy
-from .shards import Link, RunScope, ShardRunner, WorkerPool, make_shards, merged
+from .shardcache import ShardCache
+from .shards import Link, RunScope, Shard, ShardOut, ShardRunner, WorkerPool, make_shards, merged
 from .spans import Span
 
 
@@ -118,7 +119,8 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     # the front ends and load their tables on the idle core while this process walks on
     early = (shards.PARALLEL_MIN_FILES, start_workers) if opts.early_workers and workers > 1 else None
     found = discover(opts.paths, opts.excludes, early)
-    cache, key = _open_cache(opts, found.files, found.roots, base, catalog)
+    cache, basis, digests = _open_cache(opts, found.files, found.roots, base, catalog)
+    key = runcache.run_key(basis, digests) if basis is not None and digests is not None else None
     if cache is not None and key is not None:
         hit = runcache.load(cache, key)
         if hit is not None and runcache.context_unchanged(hit):
@@ -135,14 +137,30 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     if not pools and WorkerPool.pays(workers, len(found.files)):
         start_workers()
     runner = ShardRunner(ctx, scope, pools[0] if pools else None)
+    # after an edit, the shards whose files did not change come from the cache
+    shard_cache = ShardCache(cache, basis, digests, scope) \
+        if cache is not None and basis is not None and digests is not None else None
+    cached: list[ShardOut] = []
+
+    def submit(batch: list[Shard]) -> None:
+        if shard_cache is not None:
+            hits, batch = shard_cache.split(batch)
+            cached.extend(hits)
+        runner.submit(batch)
+
     # Terraform is known by its name: its shards go to the workers before the sniffing
     terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
-    runner.submit(make_shards({"terraform": terraform} if terraform else {}))
+    submit(make_shards({"terraform": terraform} if terraform else {}))
     by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
-    runner.submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
-    outs = runner.results()
+    submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
+    linted = runner.results()
+    if shard_cache is not None:
+        for shard, shard_out in linted:
+            shard_cache.store(shard, shard_out)
+        shard_cache.prune(len(cached) + len(linted))
 
-    out = merged(outs)
+    # the order of the outputs does not matter: everything below is sorted or summed
+    out = merged(cached + [shard_out for _, shard_out in linted])
     errors += out.errors
     findings, nodes, counts = out.findings, out.nodes, out.posture
     notes = sorted(set(out.notes))
@@ -177,6 +195,7 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         # files read as context that the key does not hash (discovery left them out)
         context = sorted(set(out.read_files) - {str(f) for f in found.files})
         runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
+        cache.prune("runs", runcache.KEEP_RUNS)
     return result
 
 
@@ -214,19 +233,20 @@ _CACHED_FIELDS = ("findings", "errors", "files_parsed", "files_skipped", "skippe
 
 
 def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path,
-                catalog: object) -> tuple[Cache | None, str | None]:
+                catalog: Catalog) -> tuple[Cache | None, str | None, dict[str, str] | None]:
+    """(the cache, the run's basis, every file's digest), or Nones when there is no cache."""
     if not opts.cache:
-        return None, None
+        return None, None, None
     # one cache for the working directory when the paths are inside it, else beside the first path
     root = base if all(r == base or base in r.parents for r in roots) else roots[0]
     cache = Cache(root)
     if not cache.enabled:
-        return None, None
+        return None, None, None
     options = {"profile": opts.profile, "select": opts.select, "ignore": opts.ignore,
                "excludes": opts.excludes, "paths": sorted(opts.paths), "base": str(base),
-               **opts.options}
+               "max_file_size": opts.max_file_size, **opts.options}
     rels = [(display_path(f, base), f) for f in files]
-    return cache, runcache.run_key(rels, options, catalog, opts.max_file_size)  # type: ignore[arg-type]
+    return cache, runcache.run_basis(options, catalog), runcache.file_digests(rels, opts.max_file_size)
 
 
 def _to_cache(r: RunResult) -> dict[str, object]:

@@ -12,6 +12,8 @@ from .findings import Finding, ResourceRef, Severity
 from .policy.loader import Catalog
 from .spans import Span
 
+KEEP_RUNS = 8  # whole-run entries kept: a few recent states of the tree (each is MBs on a large one)
+
 
 def package_stamp() -> str:
     """Which code and tables produced a result: every file of the installed package by path, size
@@ -26,27 +28,37 @@ def package_stamp() -> str:
     return digest(*parts)
 
 
-def run_key(files: list[tuple[str, Path]], options: dict[str, Any], catalog: Catalog, max_bytes: int) -> str | None:
-    """Hash of every file's content, the options, the policy set and the package; None if a file
-    is unreadable."""
+def run_basis(options: dict[str, Any], catalog: Catalog) -> str | None:
+    """What every result of a run depends on besides its files: the options, the package and the
+    policy set; None if a policy file cannot be read."""
     parts: list[str | bytes] = [json.dumps(options, sort_keys=True, default=str), package_stamp()]
     for pol in sorted(catalog.policies.values(), key=lambda p: p.id):
         try:
             parts.append(Path(pol.source).read_bytes())
         except OSError:
             return None
-    for rel, path in sorted(files):
-        try:
-            if path.stat().st_size > max_bytes:
-                parts += [rel, "oversize", str(path.stat().st_size)]
-                continue
-            parts += [rel, digest(path.read_bytes())]
-        except OSError:
-            return None
     return digest(*parts)
 
 
-def _file_digest(path: str) -> str | None:
+def file_digests(files: list[tuple[str, Path]], max_bytes: int) -> dict[str, str] | None:
+    """Each file's content digest by reported path (its size when over the limit, which is all a
+    run reads of it); None if a file is unreadable."""
+    out: dict[str, str] = {}
+    for rel, path in files:
+        try:
+            size = path.stat().st_size
+            out[rel] = f"oversize {size}" if size > max_bytes else digest(path.read_bytes())
+        except OSError:
+            return None
+    return out
+
+
+def run_key(basis: str, digests: dict[str, str]) -> str:
+    """The whole run: the basis and every file's content."""
+    return digest("run", basis, *(x for rel in sorted(digests) for x in (rel, digests[rel])))
+
+
+def file_digest(path: str) -> str | None:
     try:
         return digest(Path(path).read_bytes())
     except OSError:
@@ -56,7 +68,7 @@ def _file_digest(path: str) -> str | None:
 def context_entry(paths: list[str]) -> dict[str, Any]:
     """What a cached result records of the files read as context that the run key does not hash
     (discovery left them out: an excluded module, a --var-file outside the tree)."""
-    return {"context": {p: _file_digest(p) for p in paths}}
+    return {"context": {p: file_digest(p) for p in paths}}
 
 
 def context_unchanged(entry: dict[str, Any]) -> bool:
@@ -64,7 +76,7 @@ def context_unchanged(entry: dict[str, Any]) -> bool:
     context = entry.get("context")
     if not isinstance(context, dict):
         return False  # an entry from before context files were recorded: not trusted
-    return all(_file_digest(p) == d for p, d in context.items())
+    return all(file_digest(p) == d for p, d in context.items())
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:

@@ -282,26 +282,27 @@ class WorkerPool:
 
 class ShardRunner:
     """Runs a run's shards, in a worker pool when one is given, taking them in waves: Terraform
-    shards go out while this process still sniffs the YAML, JSON and nginx candidates. Results
-    come back in the order the shards were given."""
+    shards go out while this process still sniffs the YAML, JSON and nginx candidates."""
 
     def __init__(self, ctx: LoadContext, scope: RunScope, pool: WorkerPool | None) -> None:
         self._ctx, self._scope, self._pool = ctx, scope, pool
-        self._local: list[Shard] = []
+        self._shards: list[Shard] = []  # in the order their outputs come back
         self._futures: list[Future[list[ShardOut]]] = []
 
     def submit(self, shards: list[Shard]) -> None:
         if self._pool is None:
-            self._local.extend(shards)
+            self._shards.extend(shards)
             return
         # fewer, larger chunks, largest shards first: each task carries its files and returns findings
         for chunk in _chunk(sorted(shards, key=lambda s: -len(s.files)), self._pool.workers):
+            self._shards.extend(chunk)
             self._futures.append(self._pool.submit(chunk, self._ctx, self._scope))
 
-    def results(self) -> list[ShardOut]:
+    def results(self) -> list[tuple[Shard, ShardOut]]:
+        """Each shard with its output."""
         if self._pool is None:
-            return [lint_shard(s, self._ctx, self._scope) for s in self._local]
-        return [out for f in self._futures for out in f.result()]
+            return [(s, lint_shard(s, self._ctx, self._scope)) for s in self._shards]
+        return list(zip(self._shards, [out for f in self._futures for out in f.result()], strict=True))
 
 
 def _warm() -> None:

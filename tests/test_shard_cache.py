@@ -1,0 +1,173 @@
+"""Per-shard results in the cache: after an edit only the shards whose files changed are linted
+again, and the report is the one a run without any cache gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from transit_lint import shards
+from transit_lint.engine import RunOptions, RunResult, run
+from transit_lint.policy.loader import load_catalog
+from transit_lint.report.json import render
+
+LISTENER = '''resource "aws_lb_listener" "web" {
+  port     = PORT
+  protocol = "HTTP"
+}
+'''
+VARIABLE_LISTENER = '''variable "proto" {
+  default = "HTTPS"
+}
+resource "aws_lb_listener" "web" {
+  port       = 443
+  protocol   = var.proto
+  ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+}
+'''
+TEMPLATE = '''AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      Port: PORT
+      Protocol: HTTP
+'''
+INGRESS = '''apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+spec:
+  rules:
+    - host: HOST
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+'''
+
+
+TF_DIRS = [f"t{i:02}" for i in range(20)]
+# independent folders are packed 16 files to a shard (shards.BIN_FILES), in path order: t00-t15
+# make one shard, t16-t19 and v another; a shard is the unit the cache keeps
+SECOND_BIN = {f"t{i}/main.tf" for i in range(16, 20)} | {"v/main.tf"}
+ALL = {f"{d}/main.tf" for d in TF_DIRS} | {"v/main.tf", "cfn/lb.yaml", "k8s/ingress.yaml"}
+
+
+def _tree(root: Path) -> None:
+    for name in TF_DIRS:
+        (root / name).mkdir(parents=True)
+        (root / name / "main.tf").write_text(LISTENER.replace("PORT", "80"))
+    (root / "v").mkdir()
+    (root / "v" / "main.tf").write_text(VARIABLE_LISTENER)
+    (root / "cfn").mkdir()
+    (root / "cfn" / "lb.yaml").write_text(TEMPLATE.replace("PORT", "80"))
+    (root / "k8s").mkdir()
+    (root / "k8s" / "ingress.yaml").write_text(INGRESS.replace("HOST", "shop.example.com"))
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The files of each shard linted (not answered from the cache), run by run."""
+    runs: list[set[str]] = []
+    real = shards.lint_shard
+
+    def spy(shard: shards.Shard, ctx: object, scope: shards.RunScope) -> shards.ShardOut:
+        runs[-1].update(f.rel for f in shard.files)
+        return real(shard, ctx, scope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shards, "lint_shard", spy)
+    return runs
+
+
+def _lint(root: Path, runs: list[set[str]], cache: bool = True, **options: object) -> RunResult:
+    runs.append(set())
+    return run(RunOptions(paths=[str(root)], base=root, cache=cache, jobs=1, **options))  # type: ignore[arg-type]
+
+
+def _report(result: RunResult) -> dict[str, object]:
+    doc = json.loads(render(result, load_catalog(), deterministic=True))
+    return {k: doc[k] for k in ("findings", "errors", "summary")}
+
+
+def _fresh(root: Path, runs: list[set[str]]) -> dict[str, object]:
+    report = _report(_lint(root, runs, cache=False))
+    runs.pop()
+    return report
+
+
+def test_an_edit_relints_only_its_shard(tmp_path: Path, linted: list[set[str]]) -> None:
+    _tree(tmp_path)
+    first = _lint(tmp_path, linted)
+    assert linted[-1] == ALL
+    assert {f.path for f in first.findings} >= {"t00/main.tf", "cfn/lb.yaml", "k8s/ingress.yaml"}
+
+    (tmp_path / "t18" / "main.tf").write_text(LISTENER.replace("PORT", "8080"))
+    second = _lint(tmp_path, linted)
+    assert linted[-1] == SECOND_BIN and not second.cached
+    assert _report(second) == _fresh(tmp_path, linted)
+
+    (tmp_path / "cfn" / "lb.yaml").write_text(TEMPLATE.replace("PORT", "8080"))
+    third = _lint(tmp_path, linted)
+    assert linted[-1] == {"cfn/lb.yaml"}
+    assert _report(third) == _fresh(tmp_path, linted)
+
+    (tmp_path / "k8s" / "ingress.yaml").write_text(INGRESS.replace("HOST", "api.example.com"))
+    fourth = _lint(tmp_path, linted)
+    assert linted[-1] == {"k8s/ingress.yaml"}
+    assert _report(fourth) == _fresh(tmp_path, linted)
+
+    assert _lint(tmp_path, linted).cached and linted[-1] == set()  # unchanged: the whole run
+
+
+def test_a_new_file_anywhere_relints_every_shard(tmp_path: Path, linted: list[set[str]]) -> None:
+    """A shard cannot see files it would have read had they existed (a new terraform.tfvars
+    beside its .tf, a new file an nginx include glob matches): any new file is a miss for all."""
+    _tree(tmp_path)
+    _lint(tmp_path, linted)
+    (tmp_path / "v" / "terraform.tfvars").write_text('proto = "HTTP"\n')
+    after = _lint(tmp_path, linted)
+    assert linted[-1] == ALL
+    assert "TL101" in {f.rule_id for f in after.findings if f.path == "v/main.tf"}
+    assert _report(after) == _fresh(tmp_path, linted)
+
+
+def test_a_changed_file_read_as_context_relints_its_shard(tmp_path: Path, linted: list[set[str]]) -> None:
+    """terraform.tfvars is read by its module, not linted as a file of the shard: its digest is
+    kept with the entry, and a change misses."""
+    _tree(tmp_path)
+    (tmp_path / "v" / "terraform.tfvars").write_text('proto = "HTTPS"\n')
+    before = _lint(tmp_path, linted)
+    assert not [f for f in before.findings if f.path == "v/main.tf"]
+    (tmp_path / "v" / "terraform.tfvars").write_text('proto = "HTTP"\n')
+    after = _lint(tmp_path, linted)
+    assert linted[-1] == SECOND_BIN
+    assert "TL101" in {f.rule_id for f in after.findings if f.path == "v/main.tf"}
+    assert _report(after) == _fresh(tmp_path, linted)
+
+
+def test_other_options_do_not_share_entries(tmp_path: Path, linted: list[set[str]]) -> None:
+    _tree(tmp_path)
+    _lint(tmp_path, linted)
+    strict = _lint(tmp_path, linted, profile="strict")
+    assert linted[-1] == ALL and strict.profile == "strict"
+
+
+def test_a_tampered_shard_entry_is_not_trusted(tmp_path: Path, linted: list[set[str]]) -> None:
+    _tree(tmp_path)
+    _lint(tmp_path, linted)
+    for entry in (tmp_path / ".transit-lint-cache").rglob("shards/*.json"):
+        entry.write_text(entry.read_text().replace("TL101", "TL999"))
+    (tmp_path / "t00" / "main.tf").write_text(LISTENER.replace("PORT", "81"))
+    after = _lint(tmp_path, linted)
+    assert linted[-1] == ALL
+    assert "TL999" not in {f.rule_id for f in after.findings}
+    assert _report(after) == _fresh(tmp_path, linted)
