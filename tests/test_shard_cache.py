@@ -171,3 +171,41 @@ def test_a_tampered_shard_entry_is_not_trusted(tmp_path: Path, linted: list[set[
     assert linted[-1] == ALL
     assert "TL999" not in {f.rule_id for f in after.findings}
     assert _report(after) == _fresh(tmp_path, linted)
+
+
+def test_an_unchanged_tree_comes_from_the_run_index(tmp_path: Path, linted: list[set[str]]) -> None:
+    """The run's entry is an index of its shards' entries: an unchanged tree lints nothing; if
+    one of those entries is gone the run is linted again, with the same report."""
+    _tree(tmp_path)
+    first = _lint(tmp_path, linted)
+    again = _lint(tmp_path, linted)
+    assert again.cached and linted[-1] == set()
+    assert _report(again) == _report(first)
+    shard_entries = sorted((tmp_path / ".transit-lint-cache").rglob("shards/*.json"))
+    assert len(shard_entries) == 4  # two packed Terraform shards, the template, the Kubernetes files
+    shard_entries[0].unlink()
+    third = _lint(tmp_path, linted)
+    assert not third.cached and linted[-1] != set()
+    assert _report(third) == _report(first)
+
+
+def test_the_cache_keeps_its_newest_entries(tmp_path: Path, linted: list[set[str]],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from transit_lint import shardcache
+    from transit_lint.cache import Cache
+
+    monkeypatch.setattr(shardcache, "KEEP_RUNS", 2)
+    _tree(tmp_path)
+    for port in ("81", "82", "83"):
+        (tmp_path / "t00" / "main.tf").write_text(LISTENER.replace("PORT", port))
+        _lint(tmp_path, linted)
+    assert len(list((tmp_path / ".transit-lint-cache").rglob("runs/*.json"))) == 2
+
+    cache = Cache(tmp_path / "other")
+    for i in range(5):
+        cache.put("ns", f"k{i}", "{}")
+        os.utime(cache.dir / "ns" / f"k{i}.json", ns=(i * 10**9, i * 10**9))
+    cache.prune("ns", 2)
+    assert sorted(p.name for p in (cache.dir / "ns").iterdir()) == ["k3.json", "k4.json"]

@@ -110,8 +110,6 @@ def _run(opts: RunOptions) -> RunResult:
 
 def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy], workers: int,
           pools: list[WorkerPool], t0: float) -> RunResult:
-    from .posture import summarize
-
     def start_workers() -> None:
         pools.append(WorkerPool(workers))
 
@@ -119,31 +117,31 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     # the front ends and load their tables on the idle core while this process walks on
     early = (shards.PARALLEL_MIN_FILES, start_workers) if opts.early_workers and workers > 1 else None
     found = discover(opts.paths, opts.excludes, early)
-    cache, basis, digests = _open_cache(opts, found.files, found.roots, base, catalog)
-    key = runcache.run_key(basis, digests) if basis is not None and digests is not None else None
-    if cache is not None and key is not None:
-        hit = runcache.load(cache, key)
-        if hit is not None and runcache.context_unchanged(hit):
-            return _from_cache(hit, t0)
-    ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
-    errors: list[Finding] = []
-    skipped = list(found.skipped)
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
                      frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
+    shard_cache, key = _open_cache(opts, found.files, found.roots, base, catalog, scope)
+    if shard_cache is not None and key is not None:
+        # an unchanged tree: the run's index names its shards' entries, nothing is sniffed or linted
+        index = runcache.load(shard_cache.cache, key)
+        outs = shard_cache.load_all(index.shards) if index is not None else None
+        if index is not None and outs is not None:
+            return _result(opts, catalog, policies, base, only_files, outs, index.errors, index.skipped, t0,
+                           cached=True)
+    ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
+    errors: list[Finding] = []
+    skipped = list(found.skipped)
     if not pools and WorkerPool.pays(workers, len(found.files)):
         start_workers()
     runner = ShardRunner(ctx, scope, pools[0] if pools else None)
-    # after an edit, the shards whose files did not change come from the cache
-    shard_cache = ShardCache(cache, basis, digests, scope) \
-        if cache is not None and basis is not None and digests is not None else None
     cached: list[ShardOut] = []
 
     def submit(batch: list[Shard]) -> None:
         if shard_cache is not None:
+            # after an edit, the shards whose files did not change come from the cache
             hits, batch = shard_cache.split(batch)
             cached.extend(hits)
         runner.submit(batch)
@@ -157,11 +155,23 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     if shard_cache is not None:
         for shard, shard_out in linted:
             shard_cache.store(shard, shard_out)
+        if key is not None and shard_cache.indexable:
+            runcache.store(shard_cache.cache, key, shard_cache.keys, errors, skipped)
         shard_cache.prune(len(cached) + len(linted))
+    return _result(opts, catalog, policies, base, only_files, cached + [out for _, out in linted], errors,
+                   skipped, t0, cached=False)
 
-    # the order of the outputs does not matter: everything below is sorted or summed
-    out = merged(cached + [shard_out for _, shard_out in linted])
-    errors += out.errors
+
+def _result(opts: RunOptions, catalog: Catalog, policies: list[Policy], base: Path, only_files: set[Path] | None,
+            outs: list[ShardOut], errors: list[Finding], skipped: list[tuple[str, str]], t0: float,
+            cached: bool) -> RunResult:
+    """The run's result from its shards' outputs (linted or cached: their order does not matter,
+    everything below is sorted or summed) and what this process found (unreadable and skipped
+    files)."""
+    from .posture import summarize
+
+    out = merged(outs)
+    errors = errors + out.errors
     findings, nodes, counts = out.findings, out.nodes, out.posture
     notes = sorted(set(out.notes))
     unknown_sites = sorted(out.unknown_sites, key=lambda u: (u[1], u[3].line, u[0], u[2]))
@@ -173,7 +183,7 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
 
     findings.sort(key=lambda f: f.sort_key())
     errors.sort(key=lambda f: f.sort_key())
-    result = RunResult(
+    return RunResult(
         findings=findings,
         errors=errors,
         files_parsed=out.files_parsed,
@@ -189,14 +199,9 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         posture=summarize(counts),
         notes=notes,
         resource_count=counts.nodes,
+        cached=cached,
         links=sorted(out.links),
     )
-    if cache is not None and key is not None:
-        # files read as context that the key does not hash (discovery left them out)
-        context = sorted(set(out.read_files) - {str(f) for f in found.files})
-        runcache.store(cache, key, {**_to_cache(result), **runcache.context_entry(context)})
-        cache.prune("runs", runcache.KEEP_RUNS)
-    return result
 
 
 def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
@@ -228,36 +233,22 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
     return by_format
 
 
-_CACHED_FIELDS = ("findings", "errors", "files_parsed", "files_skipped", "skipped", "unknown", "edges",
-                  "profile", "policies", "posture", "notes", "resource_count")
-
-
-def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path,
-                catalog: Catalog) -> tuple[Cache | None, str | None, dict[str, str] | None]:
-    """(the cache, the run's basis, every file's digest), or Nones when there is no cache."""
+def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path, catalog: Catalog,
+                scope: RunScope) -> tuple[ShardCache | None, str | None]:
+    """(the run's shard cache, the run's key), or Nones when there is no cache or a file cannot be
+    read (the run is then linted and not stored)."""
     if not opts.cache:
-        return None, None, None
+        return None, None
     # one cache for the working directory when the paths are inside it, else beside the first path
     root = base if all(r == base or base in r.parents for r in roots) else roots[0]
     cache = Cache(root)
     if not cache.enabled:
-        return None, None, None
+        return None, None
     options = {"profile": opts.profile, "select": opts.select, "ignore": opts.ignore,
                "excludes": opts.excludes, "paths": sorted(opts.paths), "base": str(base),
                "max_file_size": opts.max_file_size, **opts.options}
-    rels = [(display_path(f, base), f) for f in files]
-    return cache, runcache.run_basis(options, catalog), runcache.file_digests(rels, opts.max_file_size)
-
-
-def _to_cache(r: RunResult) -> dict[str, object]:
-    data = {k: getattr(r, k) for k in _CACHED_FIELDS}
-    data["unknown_sites"] = [(p, path, rid, list(sp.to_tuple())) for p, path, rid, sp in r.unknown_sites]
-    return data
-
-
-def _from_cache(d: dict[str, object], t0: float) -> RunResult:
-    sites = [(p, path, rid, Span(*sp)) for p, path, rid, sp in d.pop("unknown_sites")]  # type: ignore[attr-defined]
-    fields_ = {k: d[k] for k in _CACHED_FIELDS}
-    fields_["skipped"] = [tuple(x) for x in fields_["skipped"]]  # type: ignore[attr-defined]
-    return RunResult(**fields_, unknown_sites=sites, nodes=[], elapsed=time.perf_counter() - t0,  # type: ignore[arg-type]
-                     cached=True)
+    basis = runcache.run_basis(options, catalog)
+    digests = runcache.file_digests([(display_path(f, base), f) for f in files], opts.max_file_size)
+    if basis is None or digests is None:
+        return None, None
+    return ShardCache(cache, basis, digests, scope), runcache.run_key(basis, digests)

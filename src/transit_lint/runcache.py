@@ -1,9 +1,11 @@
 """Whole-run cache: an unchanged tree, with the same options and policy set, gives the same
-result, so a repeat run only reads and hashes the files."""
+result, so a repeat run only reads and hashes the files. A run's entry is an index of its shards'
+entries (`shardcache`), which hold the findings."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from .findings import Finding, ResourceRef, Severity
 from .policy.loader import Catalog
 from .spans import Span
 
-KEEP_RUNS = 8  # whole-run entries kept: a few recent states of the tree (each is MBs on a large one)
+KEEP_RUNS = 64  # whole-run indexes kept: recent states of the tree (small: their shards hold the findings)
 
 
 def package_stamp() -> str:
@@ -65,12 +67,6 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-def context_entry(paths: list[str]) -> dict[str, Any]:
-    """What a cached result records of the files read as context that the run key does not hash
-    (discovery left them out: an excluded module, a --var-file outside the tree)."""
-    return {"context": {p: file_digest(p) for p in paths}}
-
-
 def context_unchanged(entry: dict[str, Any]) -> bool:
     """A cached result holds while every context file it read still has the same content."""
     context = entry.get("context")
@@ -101,21 +97,28 @@ def finding_from_dict(d: dict[str, Any]) -> Finding:
     )
 
 
-def load(cache: Cache, key: str) -> dict[str, Any] | None:
+@dataclass
+class RunIndex:
+    """A whole run in the cache: the entries of its shards (`shardcache`) and what the main process
+    itself found (files it could not read, files it skipped)."""
+
+    shards: list[str]
+    errors: list[Finding]
+    skipped: list[tuple[str, str]]
+
+
+def load(cache: Cache, key: str) -> RunIndex | None:
     payload = cache.get("runs", key)
     if payload is None:
         return None
     try:
         data: dict[str, Any] = json.loads(payload)
-        data["findings"] = [finding_from_dict(x) for x in data["findings"]]
-        data["errors"] = [finding_from_dict(x) for x in data["errors"]]
-        return data
+        return RunIndex([str(k) for k in data["shards"]], [finding_from_dict(x) for x in data["errors"]],
+                        [(str(p), str(why)) for p, why in data["skipped"]])
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def store(cache: Cache, key: str, data: dict[str, Any]) -> None:
-    out = dict(data)
-    out["findings"] = [finding_to_dict(f) for f in data["findings"]]
-    out["errors"] = [finding_to_dict(f) for f in data["errors"]]
-    cache.put("runs", key, json.dumps(out, separators=(",", ":"), default=str))
+def store(cache: Cache, key: str, shards: list[str], errors: list[Finding], skipped: list[tuple[str, str]]) -> None:
+    data = {"shards": shards, "errors": [finding_to_dict(f) for f in errors], "skipped": skipped}
+    cache.put("runs", key, json.dumps(data, separators=(",", ":")))

@@ -20,7 +20,7 @@ from typing import Any
 
 from .cache import Cache, digest
 from .posture import PostureCounts
-from .runcache import context_unchanged, file_digest, finding_from_dict, finding_to_dict
+from .runcache import KEEP_RUNS, context_unchanged, file_digest, finding_from_dict, finding_to_dict
 from .shards import RunScope, Shard, ShardOut
 from .spans import Span
 
@@ -34,6 +34,8 @@ class ShardCache:
     def __init__(self, cache: Cache, basis: str, digests: dict[str, str], scope: RunScope) -> None:
         self.cache = cache
         self.digests = digests
+        self.keys: list[str] = []  # of every shard of the run, for its index (`runcache.store`)
+        self.indexable = True  # every shard has a key
         only = sorted(str(p) for p in scope.only_files) if scope.only_files is not None else None
         self.basis = digest("shard", basis, json.dumps([scope.profile, list(scope.policy_ids), only]),
                             *sorted(digests))
@@ -53,6 +55,10 @@ class ShardCache:
         misses: list[Shard] = []
         for shard in shards:
             key = self.key(shard)
+            if key is None:
+                self.indexable = False
+            else:
+                self.keys.append(key)
             out = load(self.cache, key) if key is not None else None
             if out is None:
                 misses.append(shard)
@@ -60,14 +66,26 @@ class ShardCache:
                 hits.append(out)
         return hits, misses
 
+    def load_all(self, keys: list[str]) -> list[ShardOut] | None:
+        """The outputs of a run's shards, or None when any entry is gone or no longer holds."""
+        outs = []
+        for key in keys:
+            out = load(self.cache, key)
+            if out is None:
+                return None
+            outs.append(out)
+        return outs
+
     def store(self, shard: Shard, out: ShardOut) -> None:
         key = self.key(shard)
         if key is not None:
             self.cache.put(NAMESPACE, key, dump(out, shard))
 
     def prune(self, shards: int) -> None:
-        """Keep the entries of a few runs of this size (the newest first)."""
+        """Keep the entries of a few runs of this size (the newest first), and the newest run
+        indexes."""
         self.cache.prune(NAMESPACE, max(KEEP_SHARDS, 4 * shards))
+        self.cache.prune("runs", KEEP_RUNS)
 
 
 def dump(out: ShardOut, shard: Shard) -> str:
