@@ -19,11 +19,11 @@ def test_bench_prints_every_figure() -> None:
     lines = out.stdout.splitlines()
     for label in ("1x", "2x", "4x"):
         assert any(line.strip().startswith(label) and "raw parse" in line and "repeat (cache)" in line
-                   for line in lines), out.stdout
+                   and "after one edit" in line for line in lines), out.stdout
     assert any(line.startswith("one file (pre-commit)") for line in lines)
     assert any(line.startswith("linearity:") for line in lines)
     summary = json.loads(lines[-1])
     assert [row[:2] for row in summary["rows"]] == [["1x", 12], ["2x", 24], ["4x", 48]]
-    for _label, _n, wall, rss, raw, cached in summary["rows"]:
-        assert wall > 0 and rss > 0 and raw > 0 and cached > 0
+    for _label, _n, wall, rss, raw, cached, edited in summary["rows"]:
+        assert wall > 0 and rss > 0 and raw > 0 and cached > 0 and edited > 0
     assert summary["single_file_seconds"] > 0
