@@ -209,3 +209,22 @@ def test_the_cache_keeps_its_newest_entries(tmp_path: Path, linted: list[set[str
         os.utime(cache.dir / "ns" / f"k{i}.json", ns=(i * 10**9, i * 10**9))
     cache.prune("ns", 2)
     assert sorted(p.name for p in (cache.dir / "ns").iterdir()) == ["k3.json", "k4.json"]
+
+
+def test_a_new_file_beside_a_file_named_alone_is_seen(tmp_path: Path, linted: list[set[str]]) -> None:
+    """A file named on its own (pre-commit) is linted with its folder as context, but only it is
+    discovered: the folders a front end listed are kept with the entry, so a terraform.tfvars
+    created beside it is not answered from the cache."""
+    folder = tmp_path / "v"
+    folder.mkdir()
+    (folder / "main.tf").write_text('variable "proto" {}\n' + VARIABLE_LISTENER.split("}\n", 1)[1])
+
+    def lint() -> RunResult:
+        linted.append(set())
+        return run(RunOptions(paths=[str(folder / "main.tf")], base=tmp_path, cache=True, jobs=1))
+
+    assert [f.rule_id for f in lint().findings] == []
+    assert lint().cached
+    (folder / "terraform.tfvars").write_text('proto = "HTTP"\n')
+    after = lint()
+    assert not after.cached and "TL101" in {f.rule_id for f in after.findings}

@@ -7,9 +7,10 @@ ambiguous (a `.yaml` may be CloudFormation, Kubernetes or neither).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,10 @@ def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
             entries = sorted(it, key=lambda e: e.name)
     except OSError:
         return Listing([], set())
-    real = Path(realpath(str(d)))
+    real_text = realpath(str(d))
+    real = Path(real_text)
+    if _READ_LOGS:
+        _READ_LOGS[-1].folders[real_text] = names_digest(e.name for e in entries)
     folder_inside = _inside(real, roots)
     readable: set[str] = set()
     for e in entries:
@@ -110,6 +114,21 @@ def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
         if ok:
             readable.add(e.name)
     return Listing([e.name for e in entries], readable)
+
+
+def names_digest(names: Iterable[str]) -> str:
+    """A digest of a folder's entry names, in any order, leaving out the folders no run reads
+    (`SKIP_DIRS`: the cache's own folder appears beside the files after a first run)."""
+    kept = sorted(n for n in names if n not in SKIP_DIRS)
+    return hashlib.blake2b("\x00".join(kept).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def folder_digest(path: str) -> str | None:
+    """`names_digest` of a folder as it is now; None if it cannot be listed."""
+    try:
+        return names_digest(os.listdir(path))
+    except OSError:
+        return None
 
 
 def discover(paths: list[str], excludes: list[str] | None = None,
@@ -202,17 +221,25 @@ class FileText:
     fatal: bool = False  # nothing could be read
 
 
-# Every file a front end reads goes through read_text; a run records them (`recording_reads`) so
-# that its cached result is trusted only while the files read as context are unchanged too
-# (a local module under an excluded folder, a --var-file outside the tree, a nested template).
-_READ_LOGS: list[set[str]] = []
+# Every file a front end reads goes through read_text, and every folder it lists through
+# list_readable; a run records them (`recording_reads`) so that its cached results are trusted only
+# while the files read as context are unchanged too (a local module under an excluded folder, a
+# --var-file outside the tree, a nested template) and the folders listed hold the same entries (a
+# terraform.tfvars created beside a file named on its own).
+@dataclass
+class Reads:
+    files: set[str] = field(default_factory=set)  # real paths of the files read
+    folders: dict[str, str] = field(default_factory=dict)  # real path of a folder listed -> names_digest
+
+
+_READ_LOGS: list[Reads] = []
 _NOT_LINKS: set[str] = set()  # folders found not to be links, inside `recording_reads` only
 
 
 @contextmanager
-def recording_reads() -> Iterator[set[str]]:
-    """The real paths of the files read inside the block (this process only)."""
-    log: set[str] = set()
+def recording_reads() -> Iterator[Reads]:
+    """The files read and the folders listed inside the block (this process only)."""
+    log = Reads()
     _READ_LOGS.append(log)
     _NOT_LINKS.clear()  # learnt afresh by each block: a link made since the last one is seen
     try:
@@ -224,7 +251,7 @@ def recording_reads() -> Iterator[set[str]]:
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
     if _READ_LOGS:
-        _READ_LOGS[-1].add(realpath(os.fspath(path)))
+        _READ_LOGS[-1].files.add(realpath(os.fspath(path)))
     try:
         # os.stat and open rather than Path.stat and Path.read_bytes: the same calls, without
         # pathlib's layers (every file of a run comes through here)

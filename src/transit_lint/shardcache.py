@@ -7,8 +7,9 @@ the names makes any added, removed or renamed file anywhere in the tree a miss f
 that covers what a shard cannot see coming (a new `terraform.tfvars` beside its `.tf`, a new file
 an nginx `include` glob would match, a new template a nested stack names), so an entry is never
 trusted more than the whole-run cache is. Files a front end read besides the shard's own (var
-files, local modules and nested templates, included nginx files) are recorded with their digests
-and must be unchanged for the entry to hold.
+files, local modules and nested templates, included nginx files) are recorded with their digests,
+and the folders it listed with their entry names: all must be unchanged for the entry to hold
+(a `terraform.tfvars` created beside a file named on its own, which alone was discovered).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import fields
 from typing import Any
 
 from .cache import Cache, digest
+from .discover import folder_digest
 from .posture import PostureCounts
 from .runcache import KEEP_RUNS, context_unchanged, file_digest, finding_from_dict, finding_to_dict
 from .shards import RunScope, Shard, ShardOut
@@ -100,8 +102,10 @@ def dump(out: ShardOut, shard: Shard) -> str:
         "links": [list(link) for link in out.links],
         "posture": {f.name: getattr(out.posture, f.name) for f in fields(PostureCounts)},
         "read_files": out.read_files,
-        # the files read besides the shard's own (whose contents are in the key)
+        # the files read besides the shard's own (whose contents are in the key), and the folders
+        # listed: each must be as it was for the entry to hold
         "context": {p: file_digest(p) for p in out.read_files if p not in own},
+        "folders": out.listed,
     }
     return json.dumps(data, separators=(",", ":"))
 
@@ -113,6 +117,9 @@ def load(cache: Cache, key: str) -> ShardOut | None:
     try:
         data: dict[str, Any] = json.loads(payload)
         if not context_unchanged(data):
+            return None
+        folders = data["folders"]
+        if not all(folder_digest(path) == names for path, names in folders.items()):
             return None
         counts = dict(data["posture"])
         posture = PostureCounts(**{**counts, "versions": Counter(counts.get("versions", {}))})
@@ -126,6 +133,7 @@ def load(cache: Cache, key: str) -> ShardOut | None:
             links=[(a, b, c, d, e) for a, b, c, d, e in data["links"]],
             posture=posture,
             read_files=list(data["read_files"]),
+            listed=dict(folders),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -64,6 +64,7 @@ class ShardOut:
     links: list[Link] = field(default_factory=list)
     posture: PostureCounts = field(default_factory=PostureCounts)
     read_files: list[str] = field(default_factory=list)  # real paths of every file the front end read
+    listed: dict[str, str] = field(default_factory=dict)  # folders the front end listed -> names digest
 
 
 def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -151,7 +152,7 @@ def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
     links = sorted({(nodes_by_key[a].path, nodes_by_key[a].id, nodes_by_key[b].path, nodes_by_key[b].id, t)
                     for a, b, t, _ in graph.edges})
     return ShardOut(findings, errors, res.files_parsed, res.notes, nodes, list(ev.unknown_sites),
-                    graph.edge_count(), links, count_posture(nodes), sorted(read))
+                    graph.edge_count(), links, count_posture(nodes), sorted(read.files), read.folders)
 
 
 def merged(outs: list[ShardOut]) -> ShardOut:
@@ -168,6 +169,7 @@ def merged(outs: list[ShardOut]) -> ShardOut:
         total.links += out.links
         total.posture.add(out.posture)
         total.read_files += out.read_files
+        total.listed.update(out.listed)
     return total
 
 
