@@ -122,7 +122,7 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
-                     frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
+                     frozenset(only_files) if only_files is not None else None, opts.keep_nodes, opts.cache)
     shard_cache, key = _open_cache(opts, found.files, found.roots, base, catalog, scope)
     if shard_cache is not None and key is not None:
         # an unchanged tree: the run's index names its shards' entries, nothing is sniffed or linted

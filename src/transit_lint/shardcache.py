@@ -81,7 +81,7 @@ class ShardCache:
     def store(self, shard: Shard, out: ShardOut) -> None:
         key = self.key(shard)
         if key is not None:
-            self.cache.put(NAMESPACE, key, dump(out, shard))
+            self.cache.put(NAMESPACE, key, out.entry if out.entry is not None else dump(out, shard))
 
     def prune(self, shards: int) -> None:
         """Keep the entries of a few runs of this size (the newest first), and the newest run

@@ -65,6 +65,7 @@ class ShardOut:
     posture: PostureCounts = field(default_factory=PostureCounts)
     read_files: list[str] = field(default_factory=list)  # real paths of every file the front end read
     listed: dict[str, str] = field(default_factory=dict)  # folders the front end listed -> names digest
+    entry: str | None = None  # the shard's cache entry, serialised where it was linted (`shardcache.dump`)
 
 
 def shard_terraform(files: list[SourceFile]) -> list[list[SourceFile]]:
@@ -107,6 +108,7 @@ class RunScope:
     policy_ids: tuple[str, ...]
     only_files: frozenset[Path] | None = None  # files named one by one (pre-commit): TL002 only there
     keep_nodes: bool = True  # workers ship their nodes back only when asked (the transit map needs them)
+    cache_entries: bool = False  # workers serialise each shard's cache entry (the run keeps a cache)
 
 
 def lint_shard(shard: Shard, ctx: LoadContext, scope: RunScope) -> ShardOut:
@@ -205,6 +207,10 @@ def _light(n: Node) -> Node:
 
 def _worker(args: tuple[Shard, LoadContext, RunScope]) -> ShardOut:
     out = lint_shard(*args)
+    if args[2].cache_entries:
+        from .shardcache import dump  # here, not in the main process after all shards are back
+
+        out.entry = dump(out, args[0])
     # shipping nodes back costs about a fifth of a worker's time: only when the run needs them
     out.nodes = [_light(n) for n in out.nodes] if args[2].keep_nodes else []
     return out
