@@ -35,24 +35,8 @@ Resources:
       Port: PORT
       Protocol: HTTP
 '''
-INGRESS = '''apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-  namespace: shop
-spec:
-  rules:
-    - host: HOST
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
-'''
+# a manifest with findings (an Ingress serving plaintext); an edit appends a comment to it
+MANIFEST = (Path(__file__).resolve().parent.parent / "fixtures" / "TL101" / "bad.k8s.yaml").read_text()
 
 
 TF_DIRS = [f"t{i:02}" for i in range(20)]
@@ -71,7 +55,7 @@ def _tree(root: Path) -> None:
     (root / "cfn").mkdir()
     (root / "cfn" / "lb.yaml").write_text(TEMPLATE.replace("PORT", "80"))
     (root / "k8s").mkdir()
-    (root / "k8s" / "ingress.yaml").write_text(INGRESS.replace("HOST", "shop.example.com"))
+    (root / "k8s" / "ingress.yaml").write_text(MANIFEST)
 
 
 @pytest.fixture
@@ -120,7 +104,7 @@ def test_an_edit_relints_only_its_shard(tmp_path: Path, linted: list[set[str]]) 
     assert linted[-1] == {"cfn/lb.yaml"}
     assert _report(third) == _fresh(tmp_path, linted)
 
-    (tmp_path / "k8s" / "ingress.yaml").write_text(INGRESS.replace("HOST", "api.example.com"))
+    (tmp_path / "k8s" / "ingress.yaml").write_text(MANIFEST + "# edited\n")
     fourth = _lint(tmp_path, linted)
     assert linted[-1] == {"k8s/ingress.yaml"}
     assert _report(fourth) == _fresh(tmp_path, linted)
