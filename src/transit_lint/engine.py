@@ -151,6 +151,9 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     submit(make_shards({"terraform": terraform} if terraform else {}))
     by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
     submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
+    if shard_cache is not None and shard_cache.digests is None:
+        # a first run here: the files are hashed now, while the workers lint, not before
+        key = _digests(opts, found.files, base, shard_cache)
     linted = runner.results()
     if shard_cache is not None:
         for shard, shard_out in linted:
@@ -248,7 +251,20 @@ def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], ba
                "excludes": opts.excludes, "paths": sorted(opts.paths), "base": str(base),
                "max_file_size": opts.max_file_size, **opts.options}
     basis = runcache.run_basis(options, catalog)
-    digests = runcache.file_digests([(display_path(f, base), f) for f in files], opts.max_file_size)
-    if basis is None or digests is None:
+    if basis is None:
         return None, None
-    return ShardCache(cache, basis, digests, scope), runcache.run_key(basis, digests)
+    shard_cache = ShardCache(cache, basis, None, scope)
+    if not cache.dir.is_dir():
+        return shard_cache, None  # nothing cached here yet: the files can be hashed later
+    key = _digests(opts, files, base, shard_cache)
+    return (shard_cache, key) if key is not None else (None, None)
+
+
+def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: ShardCache) -> str | None:
+    """Hash every file for the shard cache; the run's key, or None when a file cannot be read
+    (the run is then not stored)."""
+    digests = runcache.file_digests([(display_path(f, base), f) for f in files], opts.max_file_size)
+    if digests is None:
+        return None
+    shard_cache.set_digests(digests)
+    return runcache.run_key(shard_cache.run_basis, digests)

@@ -31,18 +31,29 @@ KEEP_SHARDS = 1024
 
 
 class ShardCache:
-    """Looks shards up before they are linted and stores what was linted."""
+    """Looks shards up before they are linted and stores what was linted. Without `digests` (a
+    first run in this folder: no entry can be found), every shard is linted and the digests are
+    given later (`set_digests`), while the workers lint, before anything is stored."""
 
-    def __init__(self, cache: Cache, basis: str, digests: dict[str, str], scope: RunScope) -> None:
+    def __init__(self, cache: Cache, run_basis: str, digests: dict[str, str] | None, scope: RunScope) -> None:
         self.cache = cache
-        self.digests = digests
+        self.run_basis = run_basis  # what the run's own key is made of (`runcache.run_key`)
         self.keys: list[str] = []  # of every shard of the run, for its index (`runcache.store`)
         self.indexable = True  # every shard has a key
         only = sorted(str(p) for p in scope.only_files) if scope.only_files is not None else None
-        self.basis = digest("shard", basis, json.dumps([scope.profile, list(scope.policy_ids), only]),
-                            *sorted(digests))
+        self._run_basis = digest("shard", run_basis, json.dumps([scope.profile, list(scope.policy_ids), only]))
+        self.digests: dict[str, str] | None = None
+        self.basis = ""
+        if digests is not None:
+            self.set_digests(digests)
+
+    def set_digests(self, digests: dict[str, str]) -> None:
+        self.digests = digests
+        self.basis = digest(self._run_basis, *sorted(digests))
 
     def key(self, shard: Shard) -> str | None:
+        if self.digests is None:
+            return None
         parts: list[str] = [shard.format]
         for f in shard.files:
             content = self.digests.get(f.rel)
@@ -53,18 +64,18 @@ class ShardCache:
 
     def split(self, shards: list[Shard]) -> tuple[list[ShardOut], list[Shard]]:
         """(the outputs found in the cache, the shards still to lint)."""
+        if self.digests is None:
+            return [], shards
         hits: list[ShardOut] = []
         misses: list[Shard] = []
         for shard in shards:
             key = self.key(shard)
-            if key is None:
-                self.indexable = False
-            else:
-                self.keys.append(key)
             out = load(self.cache, key) if key is not None else None
             if out is None:
                 misses.append(shard)
             else:
+                assert key is not None
+                self.keys.append(key)
                 hits.append(out)
         return hits, misses
 
@@ -80,8 +91,11 @@ class ShardCache:
 
     def store(self, shard: Shard, out: ShardOut) -> None:
         key = self.key(shard)
-        if key is not None:
-            self.cache.put(NAMESPACE, key, out.entry if out.entry is not None else dump(out, shard))
+        if key is None:
+            self.indexable = False
+            return
+        self.keys.append(key)
+        self.cache.put(NAMESPACE, key, out.entry if out.entry is not None else dump(out, shard))
 
     def prune(self, shards: int) -> None:
         """Keep the entries of a few runs of this size (the newest first), and the newest run
