@@ -6,7 +6,7 @@ import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import runcache, shards
@@ -122,8 +122,10 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
         else None
     scope = RunScope(opts.profile, tuple(p.id for p in policies),
-                     frozenset(only_files) if only_files is not None else None, opts.keep_nodes, opts.cache)
+                     frozenset(only_files) if only_files is not None else None, opts.keep_nodes)
     shard_cache, key = _open_cache(opts, found.files, found.roots, base, catalog, scope)
+    if shard_cache is not None:
+        scope = replace(scope, cache_entries=True)  # the workers serialise their shards' entries
     if shard_cache is not None and key is not None:
         # an unchanged tree: the run's index names its shards' entries, nothing is sniffed or linted
         index = runcache.load(shard_cache.cache, key)
