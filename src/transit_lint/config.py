@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from . import yamlio
+from .discover import relative_posix
 
 CONFIG_FILES = (".transit-lint.yaml", ".transit-lint.yml")
 PYPROJECT_TABLE = "transit-lint"
@@ -354,25 +355,15 @@ class RepoPaths:
 
     def rel(self, path: str) -> str | None:
         """POSIX path relative to the root; None when the file lies outside it."""
-        full = os.path.normpath(path if path.startswith("/") else f"{self.base}/{path}")
-        root = str(self.root)
-        if os.sep == "/" and full.startswith("/") and not full.startswith("//") and root.startswith("/"):
-            # strings, not Paths: SARIF asks this for every finding, three times (0.25 s for 5,000)
-            if full == root:
-                return "."
-            prefix = root if root.endswith("/") else root + "/"
-            return full[len(prefix):] if full.startswith(prefix) else None
-        try:
-            return Path(full).relative_to(self.root).as_posix()
-        except ValueError:
-            return None
+        return relative_posix(self._full(path), self.root)
 
     def rel_or_abs(self, path: str) -> str:
         rel = self.rel(path)
-        if rel is not None:
-            return rel
-        full = Path(path) if Path(path).is_absolute() else self.base / path
-        return Path(os.path.normpath(full)).as_posix()
+        return rel if rel is not None else Path(self._full(path)).as_posix()
+
+    def _full(self, path: str) -> str:
+        """The absolute, normalised path of a finding's path (relative to the base)."""
+        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.base, path))
 
 
 def resolve_root(paths: Iterable[str | Path], explicit: Path | None = None) -> Path:

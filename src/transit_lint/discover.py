@@ -278,15 +278,23 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
     return FileText(text, problem)
 
 
-def display_path(p: Path, base: Path) -> str:
-    """POSIX path relative to `base` when inside it, else absolute."""
-    s, b = str(p), str(base)
-    if os.sep == "/" and s[:1] == "/" and b[:1] == "/":  # Path.relative_to on strings (every file asks)
+def relative_posix(path: str | Path, base: str | Path) -> str | None:
+    """`path` relative to `base` as a POSIX path ("." for `base` itself), None when it lies
+    outside. Plain absolute POSIX paths are compared as strings: every file of a run and every
+    SARIF result asks, and Path.relative_to builds Paths each time."""
+    s, b = str(path), str(base)
+    if os.sep == "/" and s[:1] == "/" and b[:1] == "/" and s[:2] != "//" and b[:2] != "//":
         if s == b:
             return "."
         prefix = b if b == "/" else b + "/"
-        return s[len(prefix):] if s.startswith(prefix) else s
+        return s[len(prefix):] if s.startswith(prefix) else None
     try:
-        return p.relative_to(base).as_posix()
+        return Path(path).relative_to(base).as_posix()
     except ValueError:
-        return p.as_posix()
+        return None
+
+
+def display_path(p: Path, base: Path) -> str:
+    """POSIX path relative to `base` when inside it, else absolute."""
+    rel = relative_posix(p, base)
+    return rel if rel is not None else p.as_posix()
