@@ -177,10 +177,10 @@ def test_the_cache_keeps_its_newest_entries(tmp_path: Path, linted: list[set[str
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from transit_lint import shardcache
+    from transit_lint import runcache
     from transit_lint.cache import Cache
 
-    monkeypatch.setattr(shardcache, "KEEP_RUNS", 2)
+    monkeypatch.setattr(runcache, "KEEP_RUNS", 2)
     _tree(tmp_path)
     for port in ("81", "82", "83"):
         (tmp_path / "t00" / "main.tf").write_text(LISTENER.replace("PORT", port))

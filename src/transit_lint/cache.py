@@ -1,11 +1,10 @@
 """Content-hash cache in `.transit-lint-cache/` (gitignored by default).
 
-Whole runs are cached, keyed by every file's content, the options and the policy set, so a repeat
-run over an unchanged tree only reads and hashes the files; so are the results of each shard
-(`shardcache`), so that after an edit only the shards whose files changed are linted again. (A
-per-file parse cache was measured
-and dropped: decoding a cached syntax tree cost as much as parsing the file again with
-tree-sitter; see docs/performance.md.)
+Each shard's results are cached (`shardcache`), so that after an edit only the shards whose files
+changed are linted again, and each run keeps an index of its shards' entries (`runcache`), so
+that a repeat run over an unchanged tree only reads and hashes the files. (A per-file parse cache
+was measured and dropped: decoding a cached syntax tree cost as much as parsing the file again
+with tree-sitter; see docs/performance.md.)
 
 The folder can arrive inside an untrusted pull request, so entries are plain JSON (never pickle)
 after a line holding their HMAC, made with a key kept outside the scanned tree (in the user's
@@ -26,7 +25,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".transit-lint-cache"
-FORMAT_VERSION = "2"  # 2: the MAC on the first line, the payload as it is (no JSON string escaping)
+FORMAT_VERSION = "2"  # 2: the MAC on the first line, then the payload
 
 
 def _key_file() -> Path:
@@ -107,8 +106,7 @@ class Cache:
                 ignore.write_text("# created by transit-lint\n*\n")
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                # the payload as it is after its MAC's line: wrapping it in a JSON string cost an
-                # escape on writing and an unescape on reading (a run's entry is MBs)
+                # the payload as it is after its MAC's line (it is JSON already: no second encoding)
                 fh.write(self._mac(key, payload) + "\n" + payload)
             os.replace(tmp, folder / f"{key}.json")
         except OSError:

@@ -122,3 +122,4 @@ def load(cache: Cache, key: str) -> RunIndex | None:
 def store(cache: Cache, key: str, shards: list[str], errors: list[Finding], skipped: list[tuple[str, str]]) -> None:
     data = {"shards": shards, "errors": [finding_to_dict(f) for f in errors], "skipped": skipped}
     cache.put("runs", key, json.dumps(data, separators=(",", ":")))
+    cache.prune("runs", KEEP_RUNS)

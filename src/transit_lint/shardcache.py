@@ -22,7 +22,7 @@ from typing import Any
 from .cache import Cache, digest
 from .discover import folder_digest
 from .posture import PostureCounts
-from .runcache import KEEP_RUNS, context_unchanged, file_digest, finding_from_dict, finding_to_dict
+from .runcache import context_unchanged, file_digest, finding_from_dict, finding_to_dict
 from .shards import RunScope, Shard, ShardOut
 from .spans import Span
 
@@ -41,7 +41,7 @@ class ShardCache:
         self.keys: list[str] = []  # of every shard of the run, for its index (`runcache.store`)
         self.indexable = True  # every shard has a key
         only = sorted(str(p) for p in scope.only_files) if scope.only_files is not None else None
-        self._run_basis = digest("shard", run_basis, json.dumps([scope.profile, list(scope.policy_ids), only]))
+        self._scope_basis = digest("shard", run_basis, json.dumps([scope.profile, list(scope.policy_ids), only]))
         self.digests: dict[str, str] | None = None
         self.basis = ""
         if digests is not None:
@@ -49,7 +49,7 @@ class ShardCache:
 
     def set_digests(self, digests: dict[str, str]) -> None:
         self.digests = digests
-        self.basis = digest(self._run_basis, *sorted(digests))
+        self.basis = digest(self._scope_basis, *sorted(digests))
 
     def key(self, shard: Shard) -> str | None:
         if self.digests is None:
@@ -71,12 +71,11 @@ class ShardCache:
         for shard in shards:
             key = self.key(shard)
             out = load(self.cache, key) if key is not None else None
-            if out is None:
-                misses.append(shard)
-            else:
-                assert key is not None
+            if key is not None and out is not None:
                 self.keys.append(key)
                 hits.append(out)
+            else:
+                misses.append(shard)  # its key goes into the index when it is stored
         return hits, misses
 
     def load_all(self, keys: list[str]) -> list[ShardOut] | None:
@@ -98,10 +97,8 @@ class ShardCache:
         self.cache.put(NAMESPACE, key, out.entry if out.entry is not None else dump(out, shard))
 
     def prune(self, shards: int) -> None:
-        """Keep the entries of a few runs of this size (the newest first), and the newest run
-        indexes."""
+        """Keep the entries of a few runs of this size (the newest first)."""
         self.cache.prune(NAMESPACE, max(KEEP_SHARDS, 4 * shards))
-        self.cache.prune("runs", KEEP_RUNS)
 
 
 def dump(out: ShardOut, shard: Shard) -> str:
