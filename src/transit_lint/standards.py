@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from . import yamlio
+from .data import load_yaml
 
 
 @cache
 def _document() -> dict[str, Any]:
 
-    doc: dict[str, Any] = yamlio.load_file(yamlio.PACKAGE / "data" / "standards.yaml")
+    doc: dict[str, Any] = load_yaml("standards.yaml")
     return doc
 
 

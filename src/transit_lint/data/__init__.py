@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import csv
 from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 
 def read_text(name: str) -> str:
     """The text of one data file in this package."""
     return files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+def load_yaml(name: str) -> Any:
+    """The data of one YAML file in this package (from the JSON bundle when it is current)."""
+    from .. import yamlio
+
+    return yamlio.load_file(Path(__file__).resolve().parent / name)
 
 
 def read_csv(name: str) -> list[dict[str, str]]:

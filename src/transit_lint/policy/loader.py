@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .. import yamlio
+from ..data import load_yaml
 from ..findings import Severity
 
 FAMILY_DIRS = {
@@ -155,7 +156,7 @@ def load_policy_file(path: Path, validated: bool = False) -> Policy:
 
 
 def load_profiles() -> dict[str, Profile]:
-    raw = yamlio.load_file(Path(str(resources.files("transit_lint") / "data")) / "profiles.yaml")
+    raw = load_yaml("profiles.yaml")
     out: dict[str, Profile] = {}
 
     def build(name: str, seen: tuple[str, ...] = ()) -> Profile:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .. import yamlio
+from ..data import load_yaml
 from ..model import NativeResource
 from ..spans import Span
 from ..tree import UNKNOWN, Reference, Value, from_plain
@@ -70,7 +70,7 @@ def parse_source(source: str) -> tuple[str, str] | None:
 
 @cache
 def table() -> dict[str, ModuleSpec]:
-    raw = yamlio.load_file(yamlio.PACKAGE / "data" / "registry_modules.yaml") or {}
+    raw = load_yaml("registry_modules.yaml") or {}
     out: dict[str, ModuleSpec] = {}
     for address, spec in raw.items():
         if address.startswith("_"):
