@@ -276,3 +276,22 @@ def test_upstream_group_in_another_snippet(tmp_path: Path) -> None:
     r = lint(tmp_path, files)
     hops = [(n.value("host"), n.value("network")) for n in r.nodes if n.kind == "connection"]
     assert hops == [("shop.example.com", "internal")]
+
+
+def test_a_directive_reached_via_includes_keeps_every_other_field() -> None:
+    """`Directive.reached_via` copies by constructor for speed: a field added later must not be
+    dropped from the copy."""
+    from dataclasses import fields
+
+    from transit_lint.nginx.syntax import Directive
+    from transit_lint.spans import Span
+
+    values = {"name": "listen", "args": ["80"], "path": Path("/x/a.conf"), "rel": "a.conf", "span": Span(1, 2, 3, 4),
+              "block": [], "via": (), "included": [], "unresolved": "not found"}
+    assert set(values) == {f.name for f in fields(Directive)}, "a new field: give it a value here"
+    original = Directive(**values)
+    include = Directive("include", ["b.conf"], Path("/x/c.conf"), "c.conf", Span(5, 1, 5, 10))
+    copy = original.reached_via((include,))
+    assert copy.via == (include,)
+    assert {f.name: getattr(copy, f.name) for f in fields(Directive) if f.name != "via"} == \
+        {k: v for k, v in values.items() if k != "via"}
