@@ -114,9 +114,7 @@ def _apply(spec: NodeSpec, res: NativeResource) -> list[Node]:
         return _apply_each(spec, res)
     # one node on the resource itself (most rows): no contexts to build, no per-context spans
     body = res.body
-    node = Node(res.address if spec.id == "{address}" else _node_id(spec, res, 0), spec.kind, res.type,
-                res.format, res.path, res.span, res.header, {}, res.via, res)
-    return _finish(spec, res, node, body, body)
+    return _finish(spec, res, _node(spec, res, 0, res.header), body, body)
 
 
 def _apply_each(spec: NodeSpec, res: NativeResource) -> list[Node]:
@@ -129,14 +127,16 @@ def _apply_each(spec: NodeSpec, res: NativeResource) -> list[Node]:
         header, span = ctx.key_span or ctx.span, ctx.span
         if header.end_line > span.end_line:
             header = span
-        node = Node(res.address if spec.id == "{address}" else _node_id(spec, res, index), spec.kind, res.type,
-                    res.format, res.path, res.span, header, {}, res.via, res)
-        out.extend(_finish(spec, res, node, ctx, body))
+        out.extend(_finish(spec, res, _node(spec, res, index, header), ctx, body))
     return out
 
 
-def _node_id(spec: NodeSpec, res: NativeResource, index: int) -> str:
-    return spec.id.format(address=res.address, index=index, name=res.address.rsplit(".", 1)[-1])
+def _node(spec: NodeSpec, res: NativeResource, index: int, header: Span) -> Node:
+    """The row's node for a resource (element `index` of its `each`), without attributes yet."""
+    node_id = res.address if spec.id == "{address}" else spec.id.format(
+        address=res.address, index=index, name=res.address.rsplit(".", 1)[-1])
+    return Node(id=node_id, kind=spec.kind, native_type=res.type, format=res.format, path=res.path,
+                span=res.span, header=header, via=res.via, resource=res)
 
 
 def _finish(spec: NodeSpec, res: NativeResource, node: Node, ctx: Value, body: Value) -> list[Node]:
