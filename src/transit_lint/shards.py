@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .discover import recording_reads
 from .findings import Finding
-from .frontends import FRONTENDS, LoadContext, SourceFile
+from .frontends import LoadContext, SourceFile
 from .frontends import module as frontend_module
 from .model import NativeResource, Node
 from .posture import PostureCounts
@@ -314,8 +314,9 @@ class ShardRunner:
 
 
 def _warm() -> None:
-    """A worker's start: the imports and tables every shard needs, read while the main process
-    is still discovering and sniffing."""
+    """A worker's start: the imports and tables every shard needs, and Terraform's (its shards
+    come first), read while the main process is still discovering and sniffing. The other front
+    ends load with their first shard: a Terraform-only tree never needs them (~45 ms a worker)."""
     try:
         from .graph import build_graph  # noqa: F401
         from .normalize import normalize_all  # noqa: F401
@@ -325,10 +326,9 @@ def _warm() -> None:
         from .policy.suppress import apply  # noqa: F401
 
         load_catalog()
-        for fmt in FRONTENDS:
-            mod = frontend_module(fmt)
-            if mod is not None:
-                load_table(getattr(mod, "TABLES", fmt))
+        mod = frontend_module("terraform")
+        if mod is not None:
+            load_table(getattr(mod, "TABLES", "terraform"))
     except Exception:  # noqa: BLE001 - warming is an optimisation: the shard reports any real failure
         pass
 
