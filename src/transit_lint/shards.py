@@ -254,9 +254,9 @@ def _binned(fmt: str, groups: list[list[SourceFile]]) -> list[Shard]:
 
 
 class WorkerPool:
-    """Worker processes for a run's shards. Each worker's initializer imports the front ends and
-    loads the tables and policies (`_warm`), so a pool started early, during discovery, is ready
-    by the time the first shards are known. A run ends by discarding its pool."""
+    """Worker processes for a run's shards. Each worker's initializer imports what every shard
+    needs (`_warm`), so a pool started early, during discovery, is ready by the time the first
+    shards are known. A run ends by discarding its pool."""
 
     def __init__(self, workers: int) -> None:
         import multiprocessing
