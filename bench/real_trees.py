@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import perf  # noqa: E402  (the measuring functions are shared)
+import perf
 
 HERE = perf.ROOT / "bench" / ".real-trees"
 
@@ -73,7 +73,7 @@ def fetch(tree: Tree) -> Path:
     else:
         archive = HERE / f"{tree.name}.tar.gz"
         print(f"downloading {tree.url} ...", flush=True)
-        with urllib.request.urlopen(tree.url, timeout=300) as r, open(archive, "wb") as out:  # noqa: S310
+        with urllib.request.urlopen(tree.url, timeout=300) as r, open(archive, "wb") as out:
             shutil.copyfileobj(r, out)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if digest != tree.sha256:

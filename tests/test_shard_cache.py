@@ -212,3 +212,37 @@ def test_a_new_file_beside_a_file_named_alone_is_seen(tmp_path: Path, linted: li
     (folder / "terraform.tfvars").write_text('proto = "HTTP"\n')
     after = lint()
     assert not after.cached and "TL101" in {f.rule_id for f in after.findings}
+
+
+def test_an_edit_to_a_file_no_front_end_reads_keeps_the_whole_run(tmp_path: Path, linted: list[set[str]]) -> None:
+    """Only the names of files that are no format's input are in the run's key (a repository's
+    sources and documents): editing one keeps the run; adding one still misses (names count)."""
+    _tree(tmp_path)
+    (tmp_path / "README.md").write_text("# infra\n")
+    (tmp_path / "v" / "app.go").write_text("package main\n")
+    first = _lint(tmp_path, linted)
+    (tmp_path / "README.md").write_text("# infra, edited\n")
+    (tmp_path / "v" / "app.go").write_text("package main // edited\n")
+    again = _lint(tmp_path, linted)
+    assert again.cached and linted[-1] == set()
+    assert _report(again) == _report(first)
+    (tmp_path / "NOTES.md").write_text("new\n")
+    assert not _lint(tmp_path, linted).cached and linted[-1] == ALL
+
+
+def test_an_edit_to_an_included_file_of_no_format_relints_its_shard(tmp_path: Path, linted: list[set[str]]) -> None:
+    """A file read only as another's context (an nginx include with no suffix) is not hashed
+    for the run's key; its shard's entry holds its digest, and an edit is a miss for that shard."""
+    _tree(tmp_path)
+    (tmp_path / "nginx" / "snippets").mkdir(parents=True)
+    (tmp_path / "nginx" / "nginx.conf").write_text(
+        "events {}\nhttp {\n  server {\n    listen 443 ssl;\n    include snippets/tls;\n  }\n}\n")
+    (tmp_path / "nginx" / "snippets" / "tls").write_text("ssl_protocols TLSv1.2 TLSv1.3;\n")
+    before = _lint(tmp_path, linted)
+    assert "nginx/nginx.conf" in linted[-1]
+    assert "TL201" not in {f.rule_id for f in before.findings if f.path == "nginx/nginx.conf"}
+    (tmp_path / "nginx" / "snippets" / "tls").write_text("ssl_protocols TLSv1 TLSv1.2;\n")
+    after = _lint(tmp_path, linted)
+    assert not after.cached and linted[-1] == {"nginx/nginx.conf"}
+    assert "TL201" in {f.rule_id for f in after.findings if f.path == "nginx/nginx.conf"}
+    assert _report(after) == _fresh(tmp_path, linted)

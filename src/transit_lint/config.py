@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import yamlio
 from .discover import relative_posix
 
@@ -140,7 +138,7 @@ def load_config(path: Path) -> Config:
             raw = yamlio.load(path.read_text("utf-8"))
         except OSError as e:
             raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
-        except yaml.YAMLError as e:
+        except yamlio.YamlError as e:
             raise ConfigError(f"{path}: invalid YAML: {e}") from None
         if raw is None:
             raw = {}

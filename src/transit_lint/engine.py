@@ -263,9 +263,15 @@ def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], ba
 
 
 def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: ShardCache) -> str | None:
-    """Hash every file for the shard cache; the run's key, or None when a file cannot be read
-    (the run is then not stored)."""
-    digests = runcache.file_digests([(display_path(f, base), f) for f in files], opts.max_file_size)
+    """Hash the run's inputs for the shard cache; the run's key, or None when one cannot be read
+    (the run is then not stored). Inputs are the files a front end may take by their names
+    (Terraform, variable files, the sniffers' candidates); of the others only the names count:
+    most of a real repository (sources, documents) is none, and no result depends on their
+    content, except through a front end reading one as context (`file()`, an include, a nested
+    template), which the entry of the shard that read it checks (`shardcache.load`)."""
+    digests = runcache.file_digests(
+        [(display_path(f, base), f if format_of(f) is not None or sniff_candidates(f) else None) for f in files],
+        opts.max_file_size)
     if digests is None:
         return None
     shard_cache.set_digests(digests)

@@ -13,6 +13,7 @@ that no format claims is skipped silently, never an error.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,7 +120,13 @@ def sniff_text(text: str) -> str | None:
 
 
 def sniff_candidates(path: Path) -> list[str]:
-    name = path.name.lower()
+    """The formats whose content sniffer may claim this file, by its name and folders. Asked of
+    every file of a run (most of a real repository's files are none of them): a name with none
+    of the suffixes outside an nginx folder is turned down on the path's text alone."""
+    text = str(path).lower()
+    name = text[text.rfind(os.sep) + 1 :]
+    if not name.endswith(_ALL_SUFFIXES) and not any(d in text for d in _NGINX_DIRS):
+        return []
     out = [fmt for fmt, sfx in SNIFF_SUFFIXES.items() if name.endswith(sfx)]
     if "nginx" not in out and (name == "nginx.conf" or not _NGINX_DIRS.isdisjoint(p.lower() for p in path.parts)):
         out.append("nginx")
@@ -127,3 +134,4 @@ def sniff_candidates(path: Path) -> list[str]:
 
 
 _NGINX_DIRS = frozenset({"sites-available", "sites-enabled", "conf.d"})
+_ALL_SUFFIXES = tuple(sorted({s for sfx in SNIFF_SUFFIXES.values() for s in sfx}))

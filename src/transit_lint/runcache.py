@@ -42,11 +42,17 @@ def run_basis(options: dict[str, Any], catalog: Catalog) -> str | None:
     return digest(*parts)
 
 
-def file_digests(files: list[tuple[str, Path]], max_bytes: int) -> dict[str, str] | None:
+NAME_ONLY = "name"  # the digest of a file whose content no front end reads as its input
+
+
+def file_digests(files: list[tuple[str, Path | None]], max_bytes: int) -> dict[str, str] | None:
     """Each file's content digest by reported path (its size when over the limit, which is all a
-    run reads of it); None if a file is unreadable."""
+    run reads of it; NAME_ONLY where the path is None); None if a file is unreadable."""
     out: dict[str, str] = {}
     for rel, path in files:
+        if path is None:
+            out[rel] = NAME_ONLY
+            continue
         try:
             size = path.stat().st_size
             out[rel] = f"oversize {size}" if size > max_bytes else digest(path.read_bytes())

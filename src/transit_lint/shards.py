@@ -321,6 +321,7 @@ def _warm() -> None:
         from .graph import build_graph  # noqa: F401
         from .normalize import normalize_all  # noqa: F401
         from .normalize.mapping import load_table
+        from .parsers import yamltree  # noqa: F401  (PyYAML: the main process does not import it)
         from .policy.evaluate import evaluate  # noqa: F401
         from .policy.loader import load_catalog
         from .policy.suppress import apply  # noqa: F401

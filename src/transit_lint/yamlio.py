@@ -18,19 +18,33 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # also the span loader's event source
-
 PACKAGE = Path(__file__).resolve().parent
 BUNDLE = PACKAGE / "data" / "yaml_bundle.json"
 # the package's own YAML files that a run reads
 BUNDLED = ("policies/*/*.yaml", "normalize/tables/*.yaml", "data/*.yaml")
 
 
+class YamlError(ValueError):
+    """A text that is not YAML (PyYAML's error, by its message)."""
+
+
+def loader() -> Any:
+    """libyaml's safe loader when PyYAML has it (also the span loader's event source). PyYAML is
+    imported here, at the first YAML read: a run whose main process reads the package's data
+    from the bundle never imports it there (~15 ms before discovery starts)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load(text: str) -> Any:
-    """Like `yaml.safe_load`, faster."""
-    return yaml.load(text, Loader=LOADER)
+    """Like `yaml.safe_load`, faster; YamlError for a text that is not YAML."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=loader())
+    except yaml.YAMLError as e:
+        raise YamlError(str(e)) from None
 
 
 def load_file(path: Path) -> Any:

@@ -750,13 +750,11 @@ def session_document_encryption(node: Node, res: NativeResource, content: Value)
 def _json_or_yaml(text: str) -> Any:
     import json
 
-    import yaml
-
     try:
         return json.loads(text)
     except ValueError:
         pass
     try:
         return yamlio.load(text)
-    except yaml.YAMLError:
+    except yamlio.YamlError:
         return None

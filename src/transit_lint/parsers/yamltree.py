@@ -24,8 +24,9 @@ import yaml
 
 from ..spans import Span
 from ..tree import UNKNOWN, Value
-from ..yamlio import LOADER
+from ..yamlio import loader
 
+LOADER = loader()
 MAX_DEPTH = 256  # Kubernetes objects nest ~20 levels; libyaml slows down quadratically past this
 MAX_NODES = 1_000_000  # values in one document after alias expansion
 

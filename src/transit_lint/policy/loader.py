@@ -14,8 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import yamlio
 from ..data import load_yaml
 from ..findings import Severity
@@ -144,7 +142,7 @@ def parse_policy(raw: Any, source: str, validated: bool = False) -> Policy:
 def load_policy_file(path: Path, validated: bool = False) -> Policy:
     try:
         raw = yamlio.load_file(path)
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, yamlio.YamlError) as e:
         raise PolicyError(f"{path}: cannot read policy: {e}") from None
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy file must be a mapping")
