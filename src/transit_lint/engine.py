@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -213,11 +214,15 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
            skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
     """The files that are not Terraform, by the format whose content sniffer claims them."""
     by_format: dict[str, list[SourceFile]] = {}
+    # every file of the tree passes here, most of a real repository's being of no format: its
+    # path relative to `base` is cut from the text when it lies inside (display_path's answer)
+    inside = str(base).rstrip(os.sep) + os.sep
     for f in files:
         fmt = format_of(f)
         if fmt in ("terraform", "tfvars"):
             continue  # Terraform goes first; variable files are read by the module that owns them
-        rel = display_path(f, base)
+        text = str(f)
+        rel = text[len(inside):] if os.sep == "/" and text.startswith(inside) else display_path(f, base)
         candidates = sniff_candidates(f)
         if not candidates:
             skipped.append((rel, "not an infrastructure file"))
