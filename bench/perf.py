@@ -131,12 +131,18 @@ def raw_parse_seconds(tree: Path) -> tuple[float, float]:
     return float(total), float(conf)
 
 
-def checkov_seconds(tree: Path) -> float | None:
+def checkov_exe() -> Path:
+    """Checkov in the bench venv, installed there on first use."""
     exe = VENV / "bin" / "checkov"
     if not exe.exists():
         print("installing checkov into bench/.venv-checkov (once) ...", flush=True)
         subprocess.run([PY, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "checkov"], check=True)
+    return exe
+
+
+def checkov_seconds(tree: Path) -> float | None:
+    exe = checkov_exe()
     checks = (ROOT / "bench" / "checkov_transit_checks.txt").read_text().strip()
     t = time.perf_counter()
     subprocess.run([str(exe), "-d", str(tree), "--framework", "terraform", "cloudformation", "kubernetes",
