@@ -141,14 +141,23 @@ def checkov_exe() -> Path:
     return exe
 
 
-def checkov_seconds(tree: Path) -> float | None:
+def checkov_run(path: Path) -> tuple[float, int, str]:
+    """(seconds, resources Checkov read, why it failed or ""). A run that exits with an error, or
+    reads no resource at all (Checkov does not walk below a hidden folder), is no comparison."""
     exe = checkov_exe()
-    checks = (ROOT / "bench" / "checkov_transit_checks.txt").read_text().strip()
     t = time.perf_counter()
-    subprocess.run([str(exe), "-d", str(tree), "--framework", "terraform", "cloudformation", "kubernetes",
-                    "--check", checks, "--skip-download", "--compact", "--quiet", "-o", "json"],
-                   capture_output=True, text=True)
-    return time.perf_counter() - t
+    p = subprocess.run([str(exe), "-d", str(path), "--framework", "terraform", "cloudformation", "kubernetes",
+                        "--check", ",".join(checks_list()), "--skip-download", "--compact", "--quiet",
+                        "-o", "json"], capture_output=True, text=True)
+    took = time.perf_counter() - t
+    try:
+        reports = json.loads(p.stdout)
+    except ValueError:
+        last = (p.stderr.strip().splitlines() or ["no output"])[-1]
+        return took, 0, f"exit {p.returncode}: {last[:160]}"
+    reports = reports if isinstance(reports, list) else [reports]
+    resources = sum(int(r.get("summary", r).get("resource_count", 0)) for r in reports)
+    return took, resources, "" if resources else "it read no resource"
 
 
 def _edit_and_lint(tree: Path) -> float:
@@ -219,11 +228,14 @@ def main() -> int:
         if not a.skip_checkov:
             which = 0 if a.tree else ("1x", "2x", "4x").index(a.checkov_tree)
             label, tree, n = trees[which]
-            ck = checkov_seconds(tree)
-            if ck is not None:
-                mine = rows[which][2]
-                print(f"checkov on the {label} tree ({n} files, {len(checks_list())} transit checks): {ck:.1f}s; "
-                      f"transit-lint {mine:.2f}s; transit-lint is {ck / mine:.1f}x faster (target >= 20x)")
+            ck, resources, failure = checkov_run(tree)
+            mine = rows[which][2]
+            if failure:
+                print(f"checkov on the {label} tree ({n} files) FAILED after {ck:.1f}s ({failure}); no ratio")
+            else:
+                print(f"checkov on the {label} tree ({n} files, {len(checks_list())} transit checks): {ck:.1f}s, "
+                      f"{resources} resources read; transit-lint {mine:.2f}s; transit-lint is {ck / mine:.1f}x "
+                      "faster (target >= 20x)")
         print(json.dumps({"rows": rows, "single_file_seconds": single}))
     finally:
         shutil.rmtree(work, ignore_errors=True)

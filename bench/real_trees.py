@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,32 +99,13 @@ def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
     print(f"  {files} files: transit-lint {wall:.2f}s, peak {rss / 1024:.0f} MB, raw parse {raw:.2f}s "
           f"(x{wall / raw:.2f}, target <= 3x), repeat (cache) {cached:.2f}s", flush=True)
     if checkov:
-        ck, resources, failure = checkov_run(path)
+        ck, resources, failure = perf.checkov_run(path)
         if failure:
             print(f"  checkov ({len(perf.checks_list())} transit checks) FAILED after {ck:.1f}s ({failure}); "
                   "no ratio", flush=True)
         else:
             print(f"  checkov ({len(perf.checks_list())} transit checks): {ck:.1f}s, {resources} resources read; "
                   f"transit-lint is {ck / wall:.1f}x faster (target >= 20x)", flush=True)
-
-
-def checkov_run(path: Path) -> tuple[float, int, str]:
-    """(seconds, resources Checkov read, why it failed or ""). A run that exits with an error, or
-    reads no resource at all (Checkov does not walk below a hidden folder), is no comparison."""
-    exe = perf.checkov_exe()
-    t = time.perf_counter()
-    p = subprocess.run([str(exe), "-d", str(path), "--framework", "terraform", "cloudformation", "kubernetes",
-                        "--check", ",".join(perf.checks_list()), "--skip-download", "--compact", "--quiet",
-                        "-o", "json"], capture_output=True, text=True)
-    took = time.perf_counter() - t
-    try:
-        reports = json.loads(p.stdout)
-    except ValueError:
-        last = (p.stderr.strip().splitlines() or ["no output"])[-1]
-        return took, 0, f"exit {p.returncode}: {last[:160]}"
-    reports = reports if isinstance(reports, list) else [reports]
-    resources = sum(int(r.get("summary", r).get("resource_count", 0)) for r in reports)
-    return took, resources, "" if resources else "it read no resource"
 
 
 def main() -> int:
