@@ -63,6 +63,9 @@ def fetch(tree: Tree) -> Path:
     """The unpacked tree, downloaded and checked once."""
     dest = HERE / tree.name
     if (dest / tree.top).is_dir():
+        # a checkout of its own, as a user runs the tools in one: the tree's own .gitignore files
+        # apply (without this, the tree would sit inside this repository, in an ignored folder)
+        (dest / tree.top / ".git").mkdir(exist_ok=True)
         return dest / tree.top
     HERE.mkdir(parents=True, exist_ok=True)
     if tree.pypi_sdist:
@@ -83,7 +86,7 @@ def fetch(tree: Tree) -> Path:
     dest.mkdir(parents=True)
     with tarfile.open(archive) as tf:
         tf.extractall(dest, filter="data")
-    return dest / tree.top
+    return fetch(tree)
 
 
 def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:

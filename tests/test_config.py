@@ -165,6 +165,46 @@ def test_gitignored_files_are_skipped_with_nested_files_and_negation(tmp_path: P
     assert paths_of(cli(".", "--format", "json", cwd=tmp_path / "mods")) == ["important.tf", "keep.tf"]
 
 
+GITIGNORES = {
+    ".gitignore": "build/\n*.log\n/top-only.txt\n!keep.log\ndocs/**/draft-*\n\\#literal\n[Tt]mp*/\nspaced.txt \n",
+    "app/.gitignore": "*.gen.yaml\n!important.gen.yaml\n/local/\nvendor\n",
+    "app/deep/.gitignore": "!*.log\nsecret?.yaml\n**/cache/\n",
+    "docs/.gitignore": "*.md\n!README.md\n",
+}
+FILES = ("main.tf", "top-only.txt", "app/top-only.txt", "x.log", "keep.log", "app/x.log", "app/deep/x.log",
+         "build/a.tf", "app/build/b.tf", "docs/a/b/draft-1.yaml", "docs/draft-2.yaml", "docs/README.md",
+         "docs/notes.md", "#literal", "Tmp1/a.yaml", "tmp2/b.yaml", "spaced.txt", "app/c.gen.yaml",
+         "app/important.gen.yaml", "app/local/d.yaml", "app/sub/local/e.yaml", "app/vendor/f.yaml",
+         "app/deep/vendor", "app/deep/secret1.yaml", "app/deep/secret12.yaml", "app/deep/x/cache/g.yaml",
+         "app/deep/cache/h.yaml", "app/ok.yaml")
+
+
+def test_ignored_files_are_the_ones_git_ignores(tmp_path: Path) -> None:
+    """expand_paths keeps exactly the files `git ls-files --others --exclude-standard` lists,
+    across nested .gitignore files, negations, anchors, `**`, classes and escapes."""
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for rel, text in GITIGNORES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    for rel in FILES:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout.split("\n")
+    git_kept = {p for p in listed if p and not p.endswith(".gitignore")}
+    kept: set[str] = set()
+    for p in expand_paths([str(tmp_path)], IgnoreRules(tmp_path, [])):
+        path = Path(p)
+        inside = [path] if path.is_file() else [x for x in path.rglob("*") if x.is_file() and ".git" not in x.parts]
+        kept |= {x.relative_to(tmp_path).as_posix() for x in inside if x.name != ".gitignore"}
+    assert kept == git_kept
+    assert "app/important.gen.yaml" in kept and "app/c.gen.yaml" not in kept  # the test means something
+
+
 def test_config_excludes_are_gitignore_style_and_apply_to_named_files(tmp_path: Path) -> None:
     _tree(tmp_path)
     (tmp_path / ".transit-lint.yaml").write_text("exclude: [legacy/, 'mods/**/x.tf', tmp.tf]\n"

@@ -158,23 +158,25 @@ def discover(paths: list[str], excludes: list[str] | None = None,
         # linked folders are never descended (a symlink loop cannot recur, every folder walked is
         # a real path under `start`); one that points inside the paths given is walked at its
         # real place anyway. os.scandir hands out each entry's type with the listing, which
-        # saves two system calls per file over os.walk + is_symlink/is_file. Folders are walked
-        # as strings: a Path per folder was a third of the walk.
-        stack = [str(start)]
+        # saves two system calls per file over os.walk + is_symlink/is_file. Each folder is
+        # walked as a string and carried as a Path too, from which its entries' Paths are made:
+        # `folder / name` parses the name only, Path(full path) every part again (1.7 against
+        # 3.6 us a file; two thirds of the walk of a 22,700-file tree).
+        stack = [(str(start), start)]
         while stack:
-            d = stack.pop()
+            d, d_path = stack.pop()
             try:
                 with os.scandir(d) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue
-            subdirs: list[str] = []
+            subdirs: list[tuple[str, Path]] = []
             for e in entries:
                 try:
                     linked = e.is_symlink()
                     if not linked and e.is_dir(follow_symlinks=False):
                         if e.name not in SKIP_DIRS:
-                            subdirs.append(e.path)
+                            subdirs.append((e.path, d_path / e.name))
                         continue
                     name = e.path
                     if linked:
@@ -191,7 +193,7 @@ def discover(paths: list[str], excludes: list[str] | None = None,
                     continue
                 if name in seen_files:
                     continue
-                f = Path(name)
+                f = Path(name) if linked else d_path / e.name
                 if excludes and any(_match(f, pat, start) for pat in excludes):
                     continue
                 seen_files.add(name)
