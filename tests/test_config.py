@@ -309,3 +309,30 @@ def test_a_tfvars_file_named_alone_lints_its_module(tmp_path: Path) -> None:
     (tmp_path / "terraform.tfvars").write_text('proto = "HTTP"\n')
     p = cli("terraform.tfvars", "--format", "json", cwd=tmp_path)
     assert p.returncode == 1 and paths_of(p) == ["main.tf"]
+
+
+def test_the_gitignore_prefilter_never_hides_a_match() -> None:
+    """_Spec answers "no pattern matches" without pathspec only where pathspec agrees: random
+    pattern sets (negations, anchors, `**`, classes, escapes) against random paths, files and
+    folders."""
+    import random
+
+    import pathspec
+
+    from transit_lint.config import _Spec
+
+    rng = random.Random(7)
+    names = ["a", "b", "build", "x.log", "keep.log", "tmp1", "Tmp", "#f", "a b", "c.yaml", "d.gen.yaml", "q\nr"]
+    patterns = ["*.log", "!keep.log", "build/", "/a", "a/**/b", "**/c.yaml", "[Tt]mp*/", "\\#f", "?.log", "a/b/",
+                "*", "b", "*.gen.*", "/build", "**/build/**", "x*", "!*.yaml", "d*/", "a b", "r"]
+    checked = matched = 0
+    for _ in range(300):
+        spec = pathspec.GitIgnoreSpec.from_lines(rng.sample(patterns, rng.randint(1, 6)))
+        fast = _Spec(spec)
+        for _ in range(60):
+            rel = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4))) + rng.choice(["", "/"])
+            want = spec.check_file(rel).include
+            assert fast.check(rel) == want, (spec, rel)
+            checked += 1
+            matched += want is not None
+    assert matched > checked // 4  # the sample exercises both answers
