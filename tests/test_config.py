@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,8 +223,9 @@ def test_expand_paths_keeps_whole_folders_when_nothing_inside_is_ignored(tmp_pat
     _tree(tmp_path)
     (tmp_path / ".gitignore").write_text("build/\n")
     out = expand_paths([str(tmp_path)], IgnoreRules(tmp_path, []))
+    # .git is left to discovery, which never enters it (passed on as a path, it was walked)
     assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in out) == [
-        ".git", ".gitignore", "legacy", "main.tf", "mods"]
+        ".gitignore", "legacy", "main.tf", "mods"]
     assert expand_paths([str(tmp_path / "mods")], IgnoreRules(tmp_path, [])) == [str(tmp_path / "mods")]
 
 
@@ -336,3 +338,26 @@ def test_the_gitignore_prefilter_never_hides_a_match() -> None:
             checked += 1
             matched += want is not None
     assert matched > checked // 4  # the sample exercises both answers
+
+
+def test_folders_discovery_skips_are_not_scanned_when_something_is_ignored(tmp_path: Path) -> None:
+    """With a .gitignore'd entry beside them, a checkout's .git, a virtualenv, node_modules and
+    the cache are still never scanned (they were passed on as paths of their own and walked, and
+    the cache's own files then changed every run's file names)."""
+    _tree(tmp_path)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    for rel in (".git/objects/ab/x.tf", ".venv/lib/site/x.tf", "node_modules/m/main.tf"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(listener("hidden"))
+
+    def lint() -> dict[str, Any]:
+        p = subprocess.run([sys.executable, "-m", "transit_lint", ".", "--format", "json"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+        doc: dict[str, Any] = json.loads(p.stdout)
+        return doc
+
+    first, second = lint(), lint()
+    for doc in (first, second):
+        assert sorted({f["location"]["path"] for f in doc["findings"]}) == [
+            "legacy/old.tf", "main.tf", "mods/gen/x.tf", "mods/important.tf", "mods/keep.tf", "mods/tmp.tf"]
+        assert doc["summary"]["files_skipped"] == 1  # .gitignore

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .discover import relative_posix
+from .discover import SKIP_DIRS, relative_posix
 
 CONFIG_FILES = (".transit-lint.yaml", ".transit-lint.yml")
 PYPROJECT_TABLE = "transit-lint"
@@ -372,9 +372,6 @@ def _read_lines(p: Path) -> list[str]:
         return []
 
 
-# folders discovery never enters anyway; not worth walking here
-_NEVER = {".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
-          ".transit-lint-cache", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 
 
 def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = True) -> list[str]:
@@ -425,8 +422,10 @@ def _expand_dir(d: Path, rules: IgnoreRules) -> tuple[list[Path], bool]:
     whole = True
     for e in entries:
         is_dir = e.is_dir(follow_symlinks=False)
-        if is_dir and e.name in _NEVER:
-            kept.append(e.name)
+        if is_dir and e.name in SKIP_DIRS:
+            # left to discovery, which never enters it: named on its own, as a path to scan, it
+            # would be walked (a checkout's .git, a virtualenv, the cache, which then changed
+            # every run's file names and missed the cache)
             continue
         if ignored(e.path, is_dir):
             whole = False
