@@ -62,7 +62,10 @@ def sources() -> list[Path]:
 
 
 def build_tree(dest: Path, n: int) -> int:
-    """n files: each source file copied into its own folder (a module of its own), repeated."""
+    """n files: each source file copied into its own folder (a module of its own), repeated. The
+    tree is a checkout (an empty `.git`), as a user runs the tools in one: the .gitignore pass
+    runs, as it does there (it found nothing to leave out here)."""
+    (dest / ".git").mkdir(parents=True, exist_ok=True)
     src = sources()
     count = 0
     rep = 0
