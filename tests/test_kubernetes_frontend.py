@@ -125,3 +125,24 @@ def test_large_manifest_is_fast(tmp_path: Path) -> None:
     t0 = time.perf_counter()
     lint(tmp_path, text)
     assert time.perf_counter() - t0 < 20
+
+
+def test_a_stream_of_json_objects_is_read_as_kubectl_reads_it(tmp_path: Path) -> None:
+    """JSON objects one after another (kubectl's decoder reads them; YAML stops at the second)
+    give each object's findings at its own lines, and no parse error."""
+    import json
+
+    import yaml
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "TL101" / "bad.k8s.yaml"
+    parts = [json.dumps(d, indent=2) for d in list(yaml.safe_load_all(fixture.read_text()))[:2]]
+    alone: list[tuple[str, int]] = []
+    offset = 0
+    for i, part in enumerate(parts):
+        (tmp_path / f"alone{i}").mkdir()
+        alone += [(rule, line + offset) for rule, line in lint(tmp_path / f"alone{i}", part, name="o.json")]
+        offset += part.count("\n") + 1
+    (tmp_path / "stream").mkdir()
+    got = lint(tmp_path / "stream", "\n".join(parts) + "\n", name="stream.json")
+    assert got == sorted(alone)
+    assert {rule for rule, _ in got} >= {"TL101"} and "TL000" not in {rule for rule, _ in got}

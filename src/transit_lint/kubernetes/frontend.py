@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..findings import parse_error
 from ..frontends import FrontendResult, LoadContext, SourceFile
-from ..parsers.yamltree import is_json, load_stream
+from ..parsers.yamltree import YamlStream, is_json, load_stream
 from ..yaml_comments import yaml_comments
 from .objects import K8sObject, objects_of
 
@@ -45,6 +45,8 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     objects: list[K8sObject] = []
     for f in files:
         stream = load_stream(f.text)
+        if stream.problems and is_json(f.text):
+            stream = _json_objects(f.text) or stream
         result.files_parsed += 1
         result.comments[f.rel] = [] if is_json(f.text) else yaml_comments(f.text)
         for p in stream.problems:
@@ -60,3 +62,36 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     return result
 
 
+
+
+def _json_objects(text: str) -> YamlStream | None:
+    """JSON objects one after another (`kubectl apply -f` reads such a stream; YAML stops at the
+    second): each read on its own, at its own lines and columns. None unless the text is two or
+    more JSON values and nothing else."""
+    import json
+
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    pos, n = 0, len(text)
+    while True:
+        while pos < n and text[pos] in " \t\r\n\ufeff":
+            pos += 1
+        if pos >= n:
+            break
+        try:
+            end = decoder.raw_decode(text, pos)[1]
+        except ValueError:
+            return None
+        spans.append((pos, end))
+        pos = end
+    if len(spans) < 2:
+        return None
+    out = YamlStream()
+    for start, end in spans:
+        line_start = text.rfind("\n", 0, start) + 1
+        # padded to its place: the spans libyaml gives are the file's own
+        part = load_stream("\n" * text.count("\n", 0, start) + " " * (start - line_start) + text[start:end])
+        out.documents += part.documents
+        out.problems += part.problems
+        out.templates_skipped += part.templates_skipped
+    return out
