@@ -187,3 +187,27 @@ def test_cached_result_is_dropped_when_a_context_file_changes(tmp_path: Path) ->
     after_var_file = lint()
     assert not after_var_file.cached
     assert ids(after_var_file) == ["TL101 aws_lb_listener.edge", "TL601 aws_lb_listener.edge"]
+
+
+def test_a_large_file_of_no_format_is_skipped_and_a_large_manifest_is_reported(tmp_path: Path) -> None:
+    """Over --max-file-size, a file whose first 64 KiB no sniffer claims (a package-lock.json)
+    is skipped like any file of no format; one that they show to be a manifest is still
+    reported unread (TL000, exit 2)."""
+    lock = '{\n  "name": "app",\n  "lockfileVersion": 3,\n  "packages": {\n' + "".join(
+        f'    "node_modules/p{i}": {{"version": "1.0.{i}"}},\n' for i in range(400)) + '    "": {}\n  }\n}\n'
+    (tmp_path / "package-lock.json").write_text(lock)
+    (tmp_path / "main.tf").write_text('resource "aws_lb_listener" "a" {\n  port = 80\n  protocol = "HTTP"\n}\n')
+
+    def lint() -> tuple[int, dict[str, object]]:
+        p = subprocess.run([sys.executable, "-m", "transit_lint", ".", "--format", "json", "--no-cache",
+                            "--max-file-size", "5000"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        return p.returncode, json.loads(p.stdout)
+
+    code, doc = lint()
+    assert len(lock) > 5000 and code == 1 and doc["errors"] == []  # the listener's finding only
+    (tmp_path / "big.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "data": {'
+                                       + ", ".join(f'"k{i}": "v"' for i in range(1000)) + "}}\n")
+    code, doc = lint()
+    errors = doc["errors"]
+    assert code == 2 and isinstance(errors, list)
+    assert [(e["location"]["path"], e["rule_id"]) for e in errors] == [("big.json", "TL000")]

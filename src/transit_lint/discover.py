@@ -221,6 +221,7 @@ class FileText:
     text: str
     problem: str | None = None  # a reason to report TL000 while still linting what was read
     fatal: bool = False  # nothing could be read
+    oversize: bool = False  # not read: over the size limit
 
 
 # Every file a front end reads goes through read_text, and every folder it lists through
@@ -252,6 +253,7 @@ def recording_reads() -> Iterator[Reads]:
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
+    """A file's text (UTF-8, newlines made `\\n`), or why it could not be read."""
     if _READ_LOGS:
         _READ_LOGS[-1].files.add(realpath(os.fspath(path)))
     try:
@@ -259,7 +261,7 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
         # pathlib's layers (every file of a run comes through here)
         size = os.stat(path).st_size
         if size > max_bytes:
-            return FileText("", f"file is {size} bytes, over the {max_bytes}-byte limit (--max-file-size)", True)
+            return FileText("", f"file is {size} bytes, over the {max_bytes}-byte limit (--max-file-size)", True, True)
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as e:
@@ -278,6 +280,18 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return FileText(text, problem)
+
+
+SNIFF_PREFIX = 65536  # what decides whether a file over the size limit is infrastructure at all
+
+
+def read_prefix(path: Path, size: int = SNIFF_PREFIX) -> str:
+    """The first `size` bytes of a file as text ("" if unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(size).decode("utf-8", "replace").replace("\r\n", "\n")
+    except OSError:
+        return ""
 
 
 def relative_posix(path: str | Path, base: str | Path) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import runcache, shards
 from .cache import Cache
-from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_text
+from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_prefix, read_text
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
 from .model import Node
@@ -228,6 +228,12 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
             skipped.append((rel, "not an infrastructure file"))
             continue
         ft = read_text(f, max_bytes)
+        if ft.oversize and not _claimed(f, read_prefix(f), candidates):
+            # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
+            # only one that its first 64 KiB show to be infrastructure is reported unread
+            skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the size "
+                                 "limit)"))
+            continue
         if ft.fatal:
             errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
             continue
@@ -241,6 +247,11 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
         else:
             skipped.append((rel, "not an infrastructure file"))
     return by_format
+
+
+def _claimed(f: Path, text: str, candidates: list[str]) -> bool:
+    """Whether a content sniffer claims the file by this text."""
+    return any((sniff := sniffer(c)) is not None and sniff(f, text) for c in candidates)
 
 
 def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path, catalog: Catalog,
