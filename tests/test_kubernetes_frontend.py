@@ -146,3 +146,21 @@ def test_a_stream_of_json_objects_is_read_as_kubectl_reads_it(tmp_path: Path) ->
     got = lint(tmp_path / "stream", "\n".join(parts) + "\n", name="stream.json")
     assert got == sorted(alone)
     assert {rule for rule, _ in got} >= {"TL101"} and "TL000" not in {rule for rule, _ in got}
+
+
+def test_a_utf16_manifest_is_read_like_its_utf8_copy(tmp_path: Path) -> None:
+    """Windows PowerShell's `>` writes UTF-16 with a byte-order mark (`kubectl get -o yaml >
+    x.yaml`): read as text, not refused as binary."""
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "TL101" / "bad.k8s.yaml"
+    text = fixture.read_text()
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "utf16").mkdir()
+    want = lint(tmp_path / "utf8", text)
+    for encoding in ("utf-16", "utf-16-be"):
+        raw = text.replace("\n", "\r\n").encode(encoding)
+        if encoding == "utf-16-be":
+            raw = b"\xfe\xff" + raw
+        (tmp_path / "utf16" / "m.yaml").write_bytes(raw)
+        res = run(RunOptions(paths=[str(tmp_path / "utf16")], base=tmp_path / "utf16"))
+        assert sorted((f.rule_id, f.span.line) for f in res.all_findings if not f.suppressed) == want
+    assert "TL101" in {rule for rule, _ in want}

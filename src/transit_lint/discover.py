@@ -266,6 +266,13 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
             raw = f.read()
     except OSError as e:
         return FileText("", f"cannot read file: {e.strerror or e}", True)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark: what Windows PowerShell's `>` writes
+        # (`kubectl get deploy -o yaml > deploy.yaml`)
+        try:
+            return _text(raw.decode("utf-16"), None)
+        except UnicodeDecodeError:
+            return FileText("", "invalid UTF-16 (the file starts with a UTF-16 byte-order mark)", True)
     if b"\x00" in raw[:8192]:
         return FileText("", "binary file (contains NUL bytes), not a text configuration file", True)
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -277,6 +284,10 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileText:
         text = raw.decode("utf-8", "replace")
         line = raw[: e.start].count(b"\n") + 1
         problem = f"invalid UTF-8 at byte {e.start} (line {line}); decoded with replacement characters"
+    return _text(text, problem)
+
+
+def _text(text: str, problem: str | None) -> FileText:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return FileText(text, problem)
