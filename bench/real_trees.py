@@ -90,7 +90,7 @@ def fetch(tree: Tree) -> Path:
 
 
 def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
-    files = sum(1 for p in path.rglob("*") if p.is_file())
+    files = sum(1 for p in path.rglob("*") if p.is_file() and ".transit-lint-cache" not in p.parts)
     runs = [perf.tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=path) for _ in range(repeats)]
     wall, rss = perf.median([w for w, _ in runs]), max(r for _, r in runs)
     raw = perf.median([perf.raw_parse_seconds(path)[0] for _ in range(repeats)])
