@@ -14,7 +14,7 @@ from . import runcache, shards
 from .cache import Cache
 from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_prefix, read_text
 from .findings import Finding, parse_error
-from .frontends import LoadContext, SourceFile, sniff_candidates, sniffer
+from .frontends import LoadContext, SourceFile, prefix_sniffer, sniff_candidates, sniffer
 from .model import Node
 from .policy.loader import Catalog, Policy
 from .shardcache import ShardCache
@@ -249,9 +249,9 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
     return by_format
 
 
-def _claimed(f: Path, text: str, candidates: list[str]) -> bool:
-    """Whether a content sniffer claims the file by this text."""
-    return any((sniff := sniffer(c)) is not None and sniff(f, text) for c in candidates)
+def _claimed(f: Path, prefix: str, candidates: list[str]) -> bool:
+    """Whether a content sniffer claims the file by its first bytes."""
+    return any((sniff := prefix_sniffer(c)) is not None and sniff(f, prefix) for c in candidates)
 
 
 def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], base: Path, catalog: Catalog,

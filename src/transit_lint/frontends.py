@@ -103,6 +103,16 @@ def sniffer(fmt: str) -> Callable[[Path, str], bool] | None:
 _SNIFF: dict[str, Callable[[Path, str], bool]] = {}
 
 
+def prefix_sniffer(fmt: str) -> Callable[[Path, str], bool] | None:
+    """The sniff that judges the first bytes of a file too large to read (`sniff_prefix(path,
+    text)` where a format needs its own: a cut text must not claim more than the whole would)."""
+    sniff = sniffer(fmt)
+    if sniff is None:
+        return None
+    mod = importlib.import_module(SNIFFERS[fmt]) if fmt in SNIFFERS else module(fmt)
+    return cast(Callable[[Path, str], bool], getattr(mod, "sniff_prefix", sniff))
+
+
 _HCL_BLOCK = re.compile(r'^\s*(resource|data|module|provider|variable|locals|output|terraform)\b[^\n]*\{',
                         re.MULTILINE)
 

@@ -37,6 +37,36 @@ def sniff(path: Path, text: str) -> bool:
     return "AWS" not in text or not _CFN.search(text)
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+
+
+def sniff_prefix(path: Path, text: str) -> bool:
+    """`sniff` for the first bytes of a file over the size limit. A JSON text is claimed only when
+    its top-level object shows both keys there: the whole text is not read, and an OpenAPI
+    document names `apiVersion` and `kind` as properties deep inside (the Kubernetes repository's
+    swagger.json files)."""
+    if not sniff(path, text):
+        return False
+    if not is_json(text):
+        return True  # YAML's keys are matched at the start of a line: the top level already
+    keys: set[str] = set()
+    depth, last = 0, ""
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth == 0:
+                break
+        elif token == ":" and depth == 1 and last.startswith('"'):
+            keys.add(last[1:-1])
+            if {"apiVersion", "kind"} <= keys:
+                return True
+        last = token
+    return False
+
+
 def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     from . import hooks  # noqa: F401  (registers the table hooks)
     from .views import derived_resources
