@@ -361,3 +361,21 @@ def test_folders_discovery_skips_are_not_scanned_when_something_is_ignored(tmp_p
         assert sorted({f["location"]["path"] for f in doc["findings"]}) == [
             "legacy/old.tf", "main.tf", "mods/gen/x.tf", "mods/important.tf", "mods/keep.tf", "mods/tmp.tf"]
         assert doc["summary"]["files_skipped"] == 1  # .gitignore
+
+
+def test_findings_in_a_skipped_folder_do_not_depend_on_what_else_is_ignored(tmp_path: Path) -> None:
+    """A local module under a folder discovery never walks (here node_modules/) is still read
+    through its call, and its findings are shown alike whether or not something beside it is
+    .gitignore'd."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('module "m" {\n  source = "./node_modules/m"\n}\n')
+    (tmp_path / "node_modules" / "m").mkdir(parents=True)
+    (tmp_path / "node_modules" / "m" / "main.tf").write_text(listener("m"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "ok.tf").write_text("# nothing\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "out.tf").write_text(listener("b"))
+    plain = paths_of(cli(".", "--format", "json", cwd=tmp_path))
+    (tmp_path / ".gitignore").write_text("build/\n")
+    assert paths_of(cli(".", "--format", "json", cwd=tmp_path)) == [p for p in plain if not p.startswith("build/")]
+    assert "node_modules/m/main.tf" in plain

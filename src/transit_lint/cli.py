@@ -224,8 +224,9 @@ def lint(a: argparse.Namespace) -> int:
         rules = _ignore_rules(scan, cfg, _split(exclude) or [],
                               use_gitignore=cfg.respect_gitignore and not no_gitignore)
         wanted = _tfvars_to_module(scan)
-        opts.paths = _skip_ignored(wanted, rules)
-        result = _run(opts) if opts.paths == wanted else _only_under(_run(opts), opts.paths)
+        unscanned: list[str] = []
+        opts.paths = _skip_ignored(wanted, rules, unscanned)
+        result = _run(opts) if opts.paths == wanted else _only_under(_run(opts), opts.paths + unscanned)
     _override_severities(result, settings.severity)
 
     extra_lines: list[str] = []
@@ -350,10 +351,10 @@ def _ignore_rules(scan: list[str], cfg: Config, cli_excludes: list[str], use_git
     return IgnoreRules(repo, excludes)
 
 
-def _skip_ignored(scan: list[str], rules: IgnoreRules) -> list[str]:
+def _skip_ignored(scan: list[str], rules: IgnoreRules, unscanned: list[str]) -> list[str]:
     from .config import expand_paths
 
-    return expand_paths(scan, rules)
+    return expand_paths(scan, rules, unscanned=unscanned)
 
 
 def _only_under(result: RunResult, kept: list[str]) -> RunResult:

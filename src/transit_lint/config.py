@@ -374,7 +374,8 @@ def _read_lines(p: Path) -> list[str]:
 
 
 
-def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = True) -> list[str]:
+def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = True,
+                 unscanned: list[str] | None = None) -> list[str]:
     """The scanned paths with ignored files and folders left out.
 
     A directory with nothing ignored inside stays one path; otherwise it is replaced by its
@@ -382,6 +383,9 @@ def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = 
     path named on the command line is dropped only by the configured excludes, not by
     `.gitignore` (naming a path is a stronger signal than a pattern; pre-commit relies on the
     excludes to skip files it passes), and not even by those when `exclude_explicit` is false.
+    Discovery's own skipped folders (`.git`, `.terraform` ...) are not passed on, or they would
+    be walked; where one is, it goes to `unscanned`: findings a front end places there (a
+    downloaded module under `.terraform/`) are shown as they are when nothing is ignored.
     """
     if not rules.active:
         return list(paths)
@@ -395,8 +399,11 @@ def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = 
             if not inner.active:  # nothing can be left out below: no second walk of the tree
                 out.append(raw)
                 continue
-            kept, whole = _expand_dir(p.absolute(), inner)
+            skipped: list[Path] = []
+            kept, whole = _expand_dir(p.absolute(), inner, skipped)
             out.extend([raw] if whole else [str(x) for x in kept])
+            if not whole and unscanned is not None:
+                unscanned.extend(str(x) for x in skipped)
         else:
             out.append(raw)
     return out
@@ -410,9 +417,10 @@ def _excluded_by_config(path: Path, rules: IgnoreRules, is_dir: bool) -> bool:
     return bool(verdict)
 
 
-def _expand_dir(d: Path, rules: IgnoreRules) -> tuple[list[Path], bool]:
-    """(kept paths, whether all of `d` is kept). Entries are judged by their paths' texts; a
-    Path is made only for a subfolder, or when something in `d` is left out."""
+def _expand_dir(d: Path, rules: IgnoreRules, skipped: list[Path]) -> tuple[list[Path], bool]:
+    """(kept paths, whether all of `d` is kept); discovery's skipped folders go to `skipped`.
+    Entries are judged by their paths' texts; a Path is made only for a subfolder, or when
+    something in `d` is left out."""
     try:
         entries = sorted(os.scandir(d), key=lambda e: e.name)
     except OSError:
@@ -426,12 +434,13 @@ def _expand_dir(d: Path, rules: IgnoreRules) -> tuple[list[Path], bool]:
             # left to discovery, which never enters it: named on its own, as a path to scan, it
             # would be walked (a checkout's .git, a virtualenv, the cache, which then changed
             # every run's file names and missed the cache)
+            skipped.append(d / e.name)
             continue
         if ignored(e.path, is_dir):
             whole = False
             continue
         if is_dir:
-            sub, sub_whole = _expand_dir(d / e.name, rules)
+            sub, sub_whole = _expand_dir(d / e.name, rules, skipped)
             if sub_whole:
                 kept.append(e.name)
             else:
