@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from transit_lint.config import ConfigError, IgnoreRules, discover_config, expand_paths, load_config
+from transit_lint.config import ConfigError, IgnoreRules, discover_config, load_config
+from transit_lint.discover import discover
 
 LISTENER = ('resource "aws_lb_listener" "{name}" {{\n  port     = 80\n  protocol = "HTTP"\n'
             '  default_action {{\n    type = "forward"\n  }}\n}}\n')
@@ -181,8 +182,9 @@ FILES = ("main.tf", "top-only.txt", "app/top-only.txt", "x.log", "keep.log", "ap
 
 
 def test_ignored_files_are_the_ones_git_ignores(tmp_path: Path) -> None:
-    """expand_paths keeps exactly the files `git ls-files --others --exclude-standard` lists,
-    across nested .gitignore files, negations, anchors, `**`, classes and escapes."""
+    """Discovery with the .gitignore rules finds exactly the files `git ls-files --others
+    --exclude-standard` lists, across nested .gitignore files, negations, anchors, `**`, classes
+    and escapes."""
     import shutil
 
     if shutil.which("git") is None:
@@ -197,11 +199,8 @@ def test_ignored_files_are_the_ones_git_ignores(tmp_path: Path) -> None:
     listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path, check=True,
                             capture_output=True, text=True).stdout.split("\n")
     git_kept = {p for p in listed if p and not p.endswith(".gitignore")}
-    kept: set[str] = set()
-    for p in expand_paths([str(tmp_path)], IgnoreRules(tmp_path, [])):
-        path = Path(p)
-        inside = [path] if path.is_file() else [x for x in path.rglob("*") if x.is_file() and ".git" not in x.parts]
-        kept |= {x.relative_to(tmp_path).as_posix() for x in inside if x.name != ".gitignore"}
+    found = discover([str(tmp_path)], ignore=IgnoreRules(tmp_path, [])).files
+    kept = {x.relative_to(tmp_path.resolve()).as_posix() for x in found if x.name != ".gitignore"}
     assert kept == git_kept
     assert "app/important.gen.yaml" in kept and "app/c.gen.yaml" not in kept  # the test means something
 
@@ -219,14 +218,15 @@ def test_config_excludes_are_gitignore_style_and_apply_to_named_files(tmp_path: 
     assert paths_of(p) == ["mods/important.tf"]
 
 
-def test_expand_paths_keeps_whole_folders_when_nothing_inside_is_ignored(tmp_path: Path) -> None:
+def test_an_ignored_folder_named_to_scan_is_scanned_with_the_excludes_only(tmp_path: Path) -> None:
     _tree(tmp_path)
     (tmp_path / ".gitignore").write_text("build/\n")
-    out = expand_paths([str(tmp_path)], IgnoreRules(tmp_path, []))
-    # .git is left to discovery, which never enters it (passed on as a path, it was walked)
-    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in out) == [
-        ".gitignore", "legacy", "main.tf", "mods"]
-    assert expand_paths([str(tmp_path / "mods")], IgnoreRules(tmp_path, [])) == [str(tmp_path / "mods")]
+    rules = IgnoreRules(tmp_path, [])
+    assert rules.for_root(tmp_path / "build") is None  # nothing below it can be left out: no checks
+    assert rules.for_root(tmp_path) is rules
+    found = sorted(f.relative_to(tmp_path.resolve()).as_posix() for f in discover([str(tmp_path)], ignore=rules).files)
+    assert "build/out.tf" not in found and "main.tf" in found and not [f for f in found if f.startswith(".git/")]
+    assert [f.name for f in discover([str(tmp_path / "build")], ignore=rules).files] == ["out.tf"]
 
 
 # ---- inputs ----

@@ -223,10 +223,14 @@ def lint(a: argparse.Namespace) -> int:
     else:
         rules = _ignore_rules(scan, cfg, _split(exclude) or [],
                               use_gitignore=cfg.respect_gitignore and not no_gitignore)
-        wanted = _tfvars_to_module(scan)
-        unscanned: list[str] = []
-        opts.paths = _skip_ignored(wanted, rules, unscanned)
-        result = _run(opts) if opts.paths == wanted else _only_under(_run(opts), opts.paths + unscanned)
+        # named paths are left out by the configured excludes only (pre-commit relies on them to
+        # skip files it passes); below a named folder, discovery leaves out what is ignored
+        opts.paths = [p for p in _tfvars_to_module(scan)
+                      if not (Path(p).exists() and rules.excluded_by_config(Path(p), Path(p).is_dir()))]
+        opts.path_rules = rules if rules.active else None
+        result = _run(opts)
+        if opts.path_rules is not None:
+            result = _ignored_hidden(result, rules, [Path(p).resolve() for p in opts.paths if Path(p).is_dir()])
     _override_severities(result, settings.severity)
 
     extra_lines: list[str] = []
@@ -351,25 +355,17 @@ def _ignore_rules(scan: list[str], cfg: Config, cli_excludes: list[str], use_git
     return IgnoreRules(repo, excludes)
 
 
-def _skip_ignored(scan: list[str], rules: IgnoreRules, unscanned: list[str]) -> list[str]:
-    from .config import expand_paths
-
-    return expand_paths(scan, rules, unscanned=unscanned)
-
-
-def _only_under(result: RunResult, kept: list[str]) -> RunResult:
+def _ignored_hidden(result: RunResult, rules: IgnoreRules, roots: list[Path]) -> RunResult:
     """Terraform reads a whole module directory, ignored files included (as Terraform would):
-    they are context, but only findings in the files and folders that were kept are reported."""
+    they are context, but findings in them are not reported (`IgnoreRules.shown`)."""
     from dataclasses import replace
 
-    base = Path.cwd()
-    roots = {Path(os.path.normpath(os.path.abspath(k))) for k in kept}
+    base = Path.cwd().resolve()
     verdict: dict[str, bool] = {}
 
     def shown(path: str) -> bool:
         if path not in verdict:
-            full = Path(os.path.normpath(base / path))
-            verdict[path] = full in roots or any(p in roots for p in full.parents)
+            verdict[path] = rules.shown(base / path, roots)
         return verdict[path]
 
     return replace(result, findings=[f for f in result.findings if shown(f.path)],

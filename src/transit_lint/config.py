@@ -8,8 +8,8 @@ silently turns a check off.
 
 Skipping: `.gitignore` files (every one from the repository root down, plus `.git/info/exclude`)
 and the `exclude` patterns (gitignore syntax, relative to the config file's directory) decide which
-files are not linted. The engine's discovery takes paths, so `expand_paths` turns a scanned
-directory into the smallest list of files and directories that leaves the ignored ones out.
+files are not linted. Discovery leaves them out as its walk meets them (`IgnoreRules.judge`); a
+path named on the command line is left out only by the configured excludes.
 """
 
 from __future__ import annotations
@@ -293,6 +293,40 @@ class IgnoreRules:
     def active(self) -> bool:
         return self.root is not None or bool(self._excludes)
 
+    def for_root(self, start: Path) -> IgnoreRules | None:
+        """The rules below a folder named to scan: its .gitignore'd self is scanned with the
+        excludes only (naming a path beats a pattern); None when nothing can be left out."""
+        rules = self.excludes_only() if self.ignored(start, True) else self
+        return rules if rules.active else None
+
+    def excluded_by_config(self, path: Path, is_dir: bool) -> bool:
+        """Whether the configured or command-line excludes leave out a path named to scan."""
+        verdict: bool | None = None
+        for base, spec in self._excludes:
+            if spec is not None:
+                verdict = _check(spec, str(path.absolute()), str(base), is_dir, verdict)
+        return bool(verdict)
+
+    def shown(self, path: Path, roots: list[Path]) -> bool:
+        """Whether a finding's file is one a run with these rules reports: not ignored, nor
+        below an ignored folder, from the scanned folder that holds it down (a front end reads
+        ignored files as context: Terraform a module's every .tf). A file outside every scanned
+        folder, or below a folder discovery never walks (a local module under node_modules/), is
+        shown, as it is when nothing is ignored."""
+        path = Path(os.path.normpath(path.absolute()))
+        root = next((r for r in roots if _under(path, r) and path != r), None)
+        if root is None:
+            return True
+        rules = self.for_root(root)
+        if rules is None:
+            return True
+        for folder in [*reversed(path.parents[: len(path.parents) - len(root.parents) - 1]), path]:
+            if folder.name in SKIP_DIRS and folder != path:
+                return True
+            if rules.ignored(folder, folder != path):
+                return False
+        return True
+
     def excludes_only(self) -> IgnoreRules:
         """The same rules without `.gitignore` (inside a folder the user named although ignored)."""
         out = IgnoreRules(None, [])
@@ -372,91 +406,6 @@ def _read_lines(p: Path) -> list[str]:
         return []
 
 
-
-
-def expand_paths(paths: list[str], rules: IgnoreRules, exclude_explicit: bool = True,
-                 unscanned: list[str] | None = None) -> list[str]:
-    """The scanned paths with ignored files and folders left out.
-
-    A directory with nothing ignored inside stays one path; otherwise it is replaced by its
-    kept entries (recursively), so discovery never sees an ignored file. A file named on the
-    path named on the command line is dropped only by the configured excludes, not by
-    `.gitignore` (naming a path is a stronger signal than a pattern; pre-commit relies on the
-    excludes to skip files it passes), and not even by those when `exclude_explicit` is false.
-    Discovery's own skipped folders (`.git`, `.terraform` ...) are not passed on, or they would
-    be walked; where one is, it goes to `unscanned`: findings a front end places there (a
-    downloaded module under `.terraform/`) are shown as they are when nothing is ignored.
-    """
-    if not rules.active:
-        return list(paths)
-    out: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if exclude_explicit and p.exists() and _excluded_by_config(p.absolute(), rules, p.is_dir()):
-            continue
-        if p.is_dir():
-            inner = rules.excludes_only() if rules.ignored(p.absolute(), True) else rules
-            if not inner.active:  # nothing can be left out below: no second walk of the tree
-                out.append(raw)
-                continue
-            skipped: list[Path] = []
-            kept, whole = _expand_dir(p.absolute(), inner, skipped)
-            out.extend([raw] if whole else [str(x) for x in kept])
-            if not whole and unscanned is not None:
-                unscanned.extend(str(x) for x in skipped)
-        else:
-            out.append(raw)
-    return out
-
-
-def _excluded_by_config(path: Path, rules: IgnoreRules, is_dir: bool) -> bool:
-    verdict: bool | None = None
-    for base, spec in rules._excludes:
-        if spec is not None:
-            verdict = _check(spec, str(path), str(base), is_dir, verdict)
-    return bool(verdict)
-
-
-def _expand_dir(d: Path, rules: IgnoreRules, skipped: list[Path]) -> tuple[list[Path], bool]:
-    """(kept paths, whether all of `d` is kept); discovery's skipped folders go to `skipped`.
-    Entries are judged by their paths' texts; a Path is made only for a subfolder, or when
-    something in `d` is left out."""
-    try:
-        entries = sorted(os.scandir(d), key=lambda e: e.name)
-    except OSError:
-        return [d], True  # discovery reports what it cannot read
-    ignored = rules.judge(d)
-    kept: list[str | list[Path]] = []  # in order: a kept entry's name, or a partial subfolder's paths
-    whole = True
-    for e in entries:
-        is_dir = e.is_dir(follow_symlinks=False)
-        if is_dir and e.name in SKIP_DIRS:
-            # left to discovery, which never enters it: named on its own, as a path to scan, it
-            # would be walked (a checkout's .git, a virtualenv, the cache, which then changed
-            # every run's file names and missed the cache)
-            skipped.append(d / e.name)
-            continue
-        if ignored(e.path, is_dir):
-            whole = False
-            continue
-        if is_dir:
-            sub, sub_whole = _expand_dir(d / e.name, rules, skipped)
-            if sub_whole:
-                kept.append(e.name)
-            else:
-                whole = False
-                kept.append(sub)
-        else:
-            kept.append(e.name)
-    if whole:
-        return [d], True
-    out: list[Path] = []
-    for k in kept:
-        if isinstance(k, str):
-            out.append(d / k)
-        else:
-            out.extend(k)
-    return out, False
 
 
 # ---- reporting paths relative to the repository ----

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import runcache, shards
 from .cache import Cache
-from .discover import DEFAULT_MAX_BYTES, discover, display_path, format_of, read_prefix, read_text
+from .discover import DEFAULT_MAX_BYTES, Ignore, discover, display_path, format_of, read_prefix, read_text
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, prefix_sniffer, sniff_candidates, sniffer
 from .model import Node
@@ -40,6 +40,7 @@ class RunOptions:
     # when the first shards are known. The CLI sets it; a library caller that lints trees with
     # fixed file counts (tests) gains nothing from it.
     early_workers: bool = False
+    path_rules: Ignore | None = None  # .gitignore files and excludes, applied as discovery walks
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     # the workers start as soon as discovery has found enough files to pay for them: they import
     # the front ends and load their tables on the idle core while this process walks on
     early = (shards.PARALLEL_MIN_FILES, start_workers) if opts.early_workers and workers > 1 else None
-    found = discover(opts.paths, opts.excludes, early)
+    found = discover(opts.paths, opts.excludes, early, opts.path_rules)
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
