@@ -218,8 +218,8 @@ class _Spec:
     pattern-by-pattern check: most paths match no pattern (a tree with 116 `.gitignore` files
     asked ~50 regex searches a path). The patterns anchored at the start make one regex; those
     that match at any depth (`^(?:.+/)?NAME...`, every pattern without a slash) make another,
-    tried at the start of each path component: one alternation of them all, each beginning with
-    `(?:.+/)?`, backtracks over the whole path once per pattern."""
+    searched for at the start of each path component: one alternation of them all, each
+    beginning with `(?:.+/)?`, backtracks over the whole path once per pattern."""
 
     _ANYWHERE = "^(?:.+/)?"
 
@@ -239,7 +239,9 @@ class _Spec:
                 unanchored = unanchored or not text.startswith("^")
         try:
             self.anchored = _alternation(anchored)
-            self.anywhere = _alternation(anywhere)
+            # at the start, or at a component's start (after a "/" with a character before it,
+            # what `(?:.+/)?` consumes): one search, the components' starts found by the engine
+            self.anywhere = _alternation(anywhere, "(?:^|(?<=./))")
         except re.error:  # pathspec's regexes always combine; if not, pathspec decides every path
             self.anchored, self.anywhere = re.compile(""), None
         self.search = unanchored  # a pattern not anchored at the start: searched, not matched
@@ -254,20 +256,11 @@ class _Spec:
     def _may_match(self, rel: str) -> bool:
         if self.anchored is not None and (self.anchored.search(rel) if self.search else self.anchored.match(rel)):
             return True
-        if self.anywhere is None:
-            return False
-        if self.anywhere.match(rel):
-            return True
-        i = rel.find("/")
-        while i >= 0:
-            if i > 0 and self.anywhere.match(rel, i + 1):  # `.+/`: at least one character first
-                return True
-            i = rel.find("/", i + 1)
-        return False
+        return self.anywhere is not None and self.anywhere.search(rel) is not None
 
 
-def _alternation(parts: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{x})" for x in parts)) if parts else None
+def _alternation(parts: list[str], prefix: str = "") -> re.Pattern[str] | None:
+    return re.compile(prefix + "(?:" + "|".join(f"(?:{x})" for x in parts) + ")") if parts else None
 
 
 class IgnoreRules:
