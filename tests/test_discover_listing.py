@@ -37,12 +37,12 @@ def test_list_readable_agrees_with_readable_inside(tmp_path: Path) -> None:
 
 
 def test_inside_is_equality_or_ancestry() -> None:
-    from transit_lint.discover import _inside
+    from transit_lint.discover import inside
 
     cases = ["/", "/a", "/a/b", "/a/bc", "/ab", "/a/b/c/d", "a", "a/b", ".", "/a/../a/b", "..", "../a", "//a"]
     for p in cases:
         for r in cases:
-            assert _inside(Path(p), (Path(r),)) == (Path(p) == Path(r) or Path(r) in Path(p).parents), (p, r)
+            assert inside(Path(p), (Path(r),)) == (Path(p) == Path(r) or Path(r) in Path(p).parents), (p, r)
 
 
 def test_terraform_rel_is_display_path() -> None:
@@ -105,3 +105,13 @@ def test_realpath_learns_links_afresh_in_each_recorded_block(tmp_path: Path) -> 
     with recording_reads():
         assert realpath(path) == str(tmp_path / "other" / "sub" / "x.tf")
     assert realpath(path) == os.path.realpath(path)
+
+
+def test_display_paths_answers_as_display_path() -> None:
+    from transit_lint.discover import display_path, display_paths
+
+    cases = ["/", "/a", "/a/b", "/a/bc", "/ab", "/a/b/c/d", "//a", "//a/b"]
+    for b in cases:
+        shown = display_paths(Path(b))
+        for p in cases:
+            assert shown(Path(p)) == display_path(Path(p), Path(b)), (p, b)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .discover import SKIP_DIRS, relative_posix
+from .discover import SKIP_DIRS, inside, relative_posix
 
 CONFIG_FILES = (".transit-lint.yaml", ".transit-lint.yml")
 PYPROJECT_TABLE = "transit-lint"
@@ -297,7 +297,7 @@ class IgnoreRules:
         verdict: bool | None = None
         for base, spec in self._excludes:
             if spec is not None:
-                verdict = _check(spec, str(path.absolute()), str(base), is_dir, verdict)
+                verdict = _check(spec, str(path.absolute()), _prefix(base), is_dir, verdict)
         return bool(verdict)
 
     def shown(self, path: Path, roots: list[Path]) -> bool:
@@ -307,7 +307,7 @@ class IgnoreRules:
         folder, or below a folder discovery never walks (a local module under node_modules/), is
         shown, as it is when nothing is ignored."""
         path = Path(os.path.normpath(path.absolute()))
-        root = next((r for r in roots if _under(path, r) and path != r), None)
+        root = next((r for r in roots if path != r and inside(path, (r,))), None)
         if root is None:
             return True
         rules = self.for_root(root)
@@ -334,7 +334,8 @@ class IgnoreRules:
 
     def _sources(self, folder: Path) -> list[tuple[str, _Spec]]:
         """The specs that judge the entries of `folder` (under the root), outermost first, each
-        with its folder's path as text: the same for every entry of a folder, so found once."""
+        with its folder's path as a prefix (`_prefix`): the same for every entry of a folder, so
+        found once."""
         key = str(folder)
         found = self._chains.get(key)
         if found is None:
@@ -343,11 +344,11 @@ class IgnoreRules:
             # .git/info/exclude): each folder is looked at once
             outer: list[tuple[str, _Spec]]
             if folder == self.root:
-                outer = [(key, self._info_exclude)] if self._info_exclude is not None else []
+                outer = [(_prefix(folder), self._info_exclude)] if self._info_exclude is not None else []
             else:
                 outer = self._sources(folder.parent)
             own = self._gitignore(folder)
-            found = self._chains[key] = [*outer, (key, own)] if own is not None else outer
+            found = self._chains[key] = [*outer, (_prefix(folder), own)] if own is not None else outer
         return found
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
@@ -359,9 +360,9 @@ class IgnoreRules:
         folder) is ignored: the specs that apply are found once for all of a folder's entries."""
         folder = folder.absolute()
         specs: list[tuple[str, _Spec]] = []
-        if self.root is not None and _under(folder, self.root):
+        if self.root is not None and inside(folder, (self.root,)):
             specs += self._sources(folder)
-        specs += [(str(base), exclude) for base, exclude in self._excludes if exclude is not None]
+        specs += [(_prefix(base), exclude) for base, exclude in self._excludes if exclude is not None]
 
         def ignored(path: str, is_dir: bool) -> bool:
             verdict: bool | None = None
@@ -372,24 +373,22 @@ class IgnoreRules:
         return ignored
 
 
-def _check(spec: _Spec, path: str, base: str, is_dir: bool, verdict: bool | None) -> bool | None:
-    """The verdict after `spec` (anchored at the folder `base`) has judged `path` (both
-    absolute texts)."""
-    prefix = base if base.endswith(os.sep) else base + os.sep
+def _prefix(folder: Path) -> str:
+    """The text every path below `folder` starts with."""
+    text = str(folder)
+    return text if text.endswith(os.sep) else text + os.sep
+
+
+def _check(spec: _Spec, path: str, prefix: str, is_dir: bool, verdict: bool | None) -> bool | None:
+    """The verdict after `spec` (anchored at the folder whose `_prefix` is given) has judged
+    `path` (an absolute text)."""
     if not path.startswith(prefix):
-        return verdict  # `base` itself, or outside it
+        return verdict  # the folder itself, or outside it
     rel = path[len(prefix):]
     if os.sep != "/":
         rel = rel.replace(os.sep, "/")
     res = spec.check(rel + "/" if is_dir else rel)
     return verdict if res is None else res
-
-
-def _under(p: Path, base: Path) -> bool:
-    """`p` is `base` or lies below it, by their texts (both absolute: what `base in p.parents`
-    answers, without a Path per parent)."""
-    s, b = str(p), str(base)
-    return s == b or s.startswith(b if b.endswith(os.sep) else b + os.sep)
 
 
 def _read_lines(p: Path) -> list[str]:

@@ -39,7 +39,7 @@ def format_of(path: Path) -> str | None:
     return None
 
 
-def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
+def inside(p: Path, roots: tuple[Path, ...]) -> bool:
     """`p` is a root or lies under one: p == r or r in p.parents, compared as tuples of parts
     (walking `p.parents` builds a Path per level). Only an absolute path has "/" as its first
     part, so a relative root (even ".", with no parts) never holds an absolute path."""
@@ -50,7 +50,7 @@ def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
 def readable_inside(p: Path, roots: tuple[Path, ...]) -> bool:
     """A regular file that is, after following links, inside the paths given."""
     try:
-        return p.is_file() and _inside(p.resolve(), roots)
+        return p.is_file() and inside(p.resolve(), roots)
     except OSError:
         return False
 
@@ -102,14 +102,14 @@ def list_readable(d: Path, roots: tuple[Path, ...]) -> Listing:
     real = Path(real_text)
     if _READ_LOGS:
         _READ_LOGS[-1].folders[real_text] = names_digest(e.name for e in entries)
-    folder_inside = _inside(real, roots)
+    folder_inside = inside(real, roots)
     readable: set[str] = set()
     for e in entries:
         try:
             if e.is_symlink():
                 ok = readable_inside(d / e.name, roots)
             else:
-                ok = e.is_file(follow_symlinks=False) and (folder_inside or _inside(real / e.name, roots))
+                ok = e.is_file(follow_symlinks=False) and (folder_inside or inside(real / e.name, roots))
         except OSError:
             ok = False
         if ok:
@@ -198,7 +198,7 @@ def discover(paths: list[str], excludes: list[str] | None = None,
                     name = e.path
                     if linked:
                         target = Path(name).resolve()
-                        if not _inside(target, out.roots):
+                        if not inside(target, out.roots):
                             out.skipped.append((name, "symlink points outside the paths given"))
                             continue
                         if target.is_dir() or not target.is_file():
@@ -342,3 +342,17 @@ def display_path(p: Path, base: Path) -> str:
     """POSIX path relative to `base` when inside it, else absolute."""
     rel = relative_posix(p, base)
     return rel if rel is not None else p.as_posix()
+
+
+def display_paths(base: Path) -> Callable[[Path], str]:
+    """`display_path` with `base` fixed, for the many files of a run: a path under `base` has its
+    prefix cut from its text (relative_posix's answer), others go to `display_path`."""
+    b = str(base)
+    prefix = b if b.endswith(os.sep) else b + os.sep
+    plain = os.sep == "/" and b[:1] == "/" and b[:2] != "//"
+
+    def display(p: Path) -> str:
+        s = str(p)
+        return s[len(prefix):] if plain and s.startswith(prefix) and s[:2] != "//" else display_path(p, base)
+
+    return display

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,16 @@ from pathlib import Path
 
 from . import runcache, shards
 from .cache import Cache
-from .discover import DEFAULT_MAX_BYTES, Ignore, discover, display_path, format_of, read_prefix, read_text
+from .discover import (
+    DEFAULT_MAX_BYTES,
+    Ignore,
+    discover,
+    display_path,
+    display_paths,
+    format_of,
+    read_prefix,
+    read_text,
+)
 from .findings import Finding, parse_error
 from .frontends import LoadContext, SourceFile, prefix_sniffer, sniff_candidates, sniffer
 from .model import Node
@@ -151,7 +159,8 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         runner.submit(batch)
 
     # Terraform is known by its name: its shards go to the workers before the sniffing
-    terraform = [SourceFile(f, display_path(f, base), "") for f in found.files if format_of(f) == "terraform"]
+    shown = display_paths(base)
+    terraform = [SourceFile(f, shown(f), "") for f in found.files if format_of(f) == "terraform"]
     submit(make_shards({"terraform": terraform} if terraform else {}))
     by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
     submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
@@ -215,15 +224,12 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
            skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
     """The files that are not Terraform, by the format whose content sniffer claims them."""
     by_format: dict[str, list[SourceFile]] = {}
-    # every file of the tree passes here, most of a real repository's being of no format: its
-    # path relative to `base` is cut from the text when it lies inside (display_path's answer)
-    inside = str(base).rstrip(os.sep) + os.sep
+    shown = display_paths(base)
     for f in files:
         fmt = format_of(f)
         if fmt in ("terraform", "tfvars"):
             continue  # Terraform goes first; variable files are read by the module that owns them
-        text = str(f)
-        rel = text[len(inside):] if os.sep == "/" and text.startswith(inside) else display_path(f, base)
+        rel = shown(f)
         candidates = sniff_candidates(f)
         if not candidates:
             skipped.append((rel, "not an infrastructure file"))
@@ -286,8 +292,9 @@ def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: Shard
     most of a real repository (sources, documents) is none, and no result depends on their
     content, except through a front end reading one as context (`file()`, an include, a nested
     template), which the entry of the shard that read it checks (`shardcache.load`)."""
+    shown = display_paths(base)
     digests = runcache.file_digests(
-        [(display_path(f, base), f if format_of(f) is not None or sniff_candidates(f) else None) for f in files],
+        [(shown(f), f if format_of(f) is not None or sniff_candidates(f) else None) for f in files],
         opts.max_file_size)
     if digests is None:
         return None
