@@ -353,6 +353,8 @@ def display_paths(base: Path) -> Callable[[Path], str]:
 
     def display(p: Path) -> str:
         s = str(p)
-        return s[len(prefix):] if plain and s.startswith(prefix) and s[:2] != "//" else display_path(p, base)
+        if plain and len(s) > len(prefix) and s.startswith(prefix) and s[:2] != "//":
+            return s[len(prefix):]
+        return display_path(p, base)
 
     return display
