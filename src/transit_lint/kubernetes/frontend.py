@@ -75,10 +75,11 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     objects: list[K8sObject] = []
     for f in files:
         stream = load_stream(f.text)
-        if stream.problems and is_json(f.text):
+        json_text = is_json(f.text)
+        if stream.problems and json_text:
             stream = _json_objects(f.text) or stream
         result.files_parsed += 1
-        result.comments[f.rel] = [] if is_json(f.text) else yaml_comments(f.text)
+        result.comments[f.rel] = [] if json_text else yaml_comments(f.text)
         for p in stream.problems:
             result.errors.append(parse_error(f.rel, p.span, p.message))
         if stream.templates_skipped:
@@ -90,8 +91,6 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     natives = [o.resource() for o in objects]
     result.resources = natives + derived_resources(objects, natives)
     return result
-
-
 
 
 def _json_objects(text: str) -> YamlStream | None:
