@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +63,8 @@ def sources() -> list[Path]:
 
 
 def _source(p: Path) -> bool:
-    # not the cache a run in examples/ leaves there (its entries are JSON): the tree must not
-    # depend on what was run in this checkout before
+    # not a cache a run left in examples/ (its entries are JSON; a run from outside the paths it
+    # lints keeps its cache beside them): the tree must not depend on what ran in this checkout
     return p.is_file() and p.suffix in SUFFIXES and ".transit-lint-cache" not in p.parts
 
 
@@ -178,6 +179,28 @@ def _edit_and_lint(tree: Path) -> float:
     return tl(".", "--format", "json", "--output", os.devnull, cwd=tree)[0]
 
 
+@dataclass(frozen=True)
+class Measured:
+    wall: float  # median, --no-cache
+    rss: int  # KB, the largest run's
+    raw: float  # raw parse, median
+    nginx: float  # the nginx files' share of it
+    cached: float  # repeat from the cache, median
+    edited: float  # after one edit, median (0 when not measured)
+
+
+def measure_tree(tree: Path, repeats: int, edit: bool) -> Measured:
+    """transit-lint's figures on one tree; the tree is left without a cache."""
+    runs = [tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=tree) for _ in range(repeats)]
+    raws = [raw_parse_seconds(tree) for _ in range(repeats)]
+    tl(".", "--format", "json", "--output", os.devnull, cwd=tree)  # fill the cache
+    cached = median([tl(".", "--format", "json", "--output", os.devnull, cwd=tree)[0] for _ in range(repeats)])
+    edited = median([_edit_and_lint(tree) for _ in range(repeats)]) if edit else 0.0
+    shutil.rmtree(tree / ".transit-lint-cache", ignore_errors=True)
+    return Measured(median([w for w, _ in runs]), max(r for _, r in runs), median([r[0] for r in raws]),
+                    median([r[1] for r in raws]), cached, edited)
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
@@ -206,23 +229,13 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
         rows = []
         for label, tree, n in trees:
-            walls, rsss = [], []
-            for _ in range(a.repeats):
-                w, r = tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=tree)
-                walls.append(w)
-                rsss.append(r)
-            raws = [raw_parse_seconds(tree) for _ in range(a.repeats)]
-            raw, nginx = median([r[0] for r in raws]), median([r[1] for r in raws])
-            tl(".", "--format", "json", "--output", os.devnull, cwd=tree)  # fill the cache
-            cached = median([tl(".", "--format", "json", "--output", os.devnull, cwd=tree)[0]
-                             for _ in range(a.repeats)])
-            # never on a real tree given with --tree: the bench does not write into it
-            edited = median([_edit_and_lint(tree) for _ in range(a.repeats)]) if not a.tree else 0.0
-            shutil.rmtree(tree / ".transit-lint-cache", ignore_errors=True)
-            rows.append((label, n, median(walls), max(rsss), raw, cached, edited))
-            print(f"{label:>4} {n:6} files: transit-lint {median(walls):6.2f}s  peak {max(rsss) / 1024:6.0f} MB  "
-                  f"raw parse {raw:5.2f}s, nginx {nginx:4.2f}s of it (x{median(walls) / raw:.2f})  "
-                  f"repeat (cache) {cached:5.2f}s" + (f", after one edit {edited:5.2f}s" if edited else ""), flush=True)
+            # never an edit on a real tree given with --tree: the bench does not write into it
+            m = measure_tree(tree, a.repeats, edit=not a.tree)
+            rows.append((label, n, m.wall, m.rss, m.raw, m.cached, m.edited))
+            print(f"{label:>4} {n:6} files: transit-lint {m.wall:6.2f}s  peak {m.rss / 1024:6.0f} MB  "
+                  f"raw parse {m.raw:5.2f}s, nginx {m.nginx:4.2f}s of it (x{m.wall / m.raw:.2f})  "
+                  f"repeat (cache) {m.cached:5.2f}s" + (f", after one edit {m.edited:5.2f}s" if m.edited else ""),
+                  flush=True)
         singles = {}
         for one in ("bad.tf", "bad.cfn.yaml", "bad.k8s.yaml", "bad.nginx.conf"):
             path = ROOT / "fixtures" / "TL101" / one

@@ -91,16 +91,11 @@ def fetch(tree: Tree) -> Path:
 
 def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
     files = sum(1 for p in path.rglob("*") if p.is_file() and ".transit-lint-cache" not in p.parts)
-    runs = [perf.tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=path) for _ in range(repeats)]
-    wall, rss = perf.median([w for w, _ in runs]), max(r for _, r in runs)
-    raw = perf.median([perf.raw_parse_seconds(path)[0] for _ in range(repeats)])
-    perf.tl(".", "--format", "json", "--output", os.devnull, cwd=path)  # fill the cache
-    cached = perf.median([perf.tl(".", "--format", "json", "--output", os.devnull, cwd=path)[0]
-                          for _ in range(repeats)])
-    shutil.rmtree(path / ".transit-lint-cache", ignore_errors=True)
+    m = perf.measure_tree(path, repeats, edit=False)
+    wall = m.wall
     print(f"{tree.name}: {tree.what}")
-    print(f"  {files} files: transit-lint {wall:.2f}s, peak {rss / 1024:.0f} MB, raw parse {raw:.2f}s "
-          f"(x{wall / raw:.2f}, target <= 3x), repeat (cache) {cached:.2f}s", flush=True)
+    print(f"  {files} files: transit-lint {wall:.2f}s, peak {m.rss / 1024:.0f} MB, raw parse {m.raw:.2f}s "
+          f"(x{wall / m.raw:.2f}, target <= 3x), repeat (cache) {m.cached:.2f}s", flush=True)
     if checkov:
         ck, resources, failure = perf.checkov_run(path)
         if failure:
