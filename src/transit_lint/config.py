@@ -275,6 +275,7 @@ class IgnoreRules:
         self.root = gitignore_root.resolve() if gitignore_root else None
         self._dir_specs: dict[Path, _Spec | None] = {}
         self._chains: dict[str, list[tuple[str, _Spec]]] = {}
+        self._roots: dict[str, IgnoreRules | None] = {}  # for_root's answers (asked per finding too)
         self._excludes = [(base.resolve(), _spec(pats)) for base, pats in excludes if pats]
         self._info_exclude = None
         if self.root is not None:
@@ -289,8 +290,11 @@ class IgnoreRules:
     def for_root(self, start: Path) -> IgnoreRules | None:
         """The rules below a folder named to scan: its .gitignore'd self is scanned with the
         excludes only (naming a path beats a pattern); None when nothing can be left out."""
-        rules = self.excludes_only() if self.ignored(start, True) else self
-        return rules if rules.active else None
+        key = str(start)
+        if key not in self._roots:
+            rules = self.excludes_only() if self.ignored(start, True) else self
+            self._roots[key] = rules if rules.active else None
+        return self._roots[key]
 
     def excluded_by_config(self, path: Path, is_dir: bool) -> bool:
         """Whether the configured or command-line excludes leave out a path named to scan."""
