@@ -125,3 +125,21 @@ def test_long_source_lines_are_shown_as_a_window_with_secrets_masked() -> None:
     assert len(shown) == SHOWN_WIDTH + 2
     assert "hunter2" not in shown and "sslmode=disable" in shown
     assert _shown("protocol = \"HTTP\"", 3) == "protocol = \"HTTP\""
+
+
+
+def test_skipped_files_are_counted_alike_linted_and_from_the_cache(tmp_path: Path) -> None:
+    """Files of no format by their name are counted, not listed (most files of a real repository):
+    the count is the same in a first run and in a repeat run answered by the run cache."""
+    from transit_lint.engine import RunOptions, run
+
+    (tmp_path / "main.tf").write_text(BAD)
+    (tmp_path / "terraform.tfvars").write_text('x = 1\n')  # read by its module: neither linted nor skipped
+    (tmp_path / "README.md").write_text("# docs\n")
+    (tmp_path / "app.go").write_text("package main\n")
+    (tmp_path / "values.yaml").write_text("replicas: 2\n")  # a candidate no sniffer claims
+    runs = [run(RunOptions(paths=[str(tmp_path)], base=tmp_path, cache=True)) for _ in range(2)]
+    assert [(r.files_parsed, r.files_skipped, r.cached) for r in runs] == [(1, 3, False), (1, 3, True)]
+    assert runs[0].skipped == [("values.yaml", "not an infrastructure file")]
+    p = cli(".", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert (json.loads(p.stdout)["summary"]["files_skipped"], p.returncode) == (3, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,7 +57,7 @@ class RunResult:
     errors: list[Finding]
     files_parsed: int
     files_skipped: int
-    skipped: list[tuple[str, str]]
+    skipped: list[tuple[str, str]]  # (path, why), but for files of no format by their name: counted only
     unknown: int
     unknown_sites: list[tuple[str, str, str, Span]]
     nodes: list[Node]
@@ -141,8 +141,8 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         index = runcache.load(shard_cache.cache, key)
         outs = shard_cache.load_all(index.shards) if index is not None else None
         if index is not None and outs is not None:
-            return _result(opts, catalog, policies, base, only_files, outs, index.errors, index.skipped, t0,
-                           cached=True)
+            return _result(opts, catalog, policies, base, only_files, outs, index.errors, index.skipped,
+                           index.unclaimed, t0, cached=True)
     ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
     errors: list[Finding] = []
     skipped = list(found.skipped)
@@ -159,10 +159,10 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         runner.submit(batch)
 
     # Terraform is known by its name: its shards go to the workers before the sniffing
+    terraform, candidates, unclaimed = _by_name(found.files)
     shown = display_paths(base)
-    terraform = [SourceFile(f, shown(f), "") for f in found.files if format_of(f) == "terraform"]
-    submit(make_shards({"terraform": terraform} if terraform else {}))
-    by_format = _sniff(found.files, base, opts.max_file_size, errors, skipped)
+    submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
+    by_format = _sniff(candidates, shown, opts.max_file_size, errors, skipped)
     submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
     if shard_cache is not None and shard_cache.digests is None:
         # a first run here: the files are hashed now, while the workers lint, not before
@@ -172,15 +172,15 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         for shard, shard_out in linted:
             shard_cache.store(shard, shard_out)
         if key is not None and shard_cache.indexable:
-            runcache.store(shard_cache.cache, key, shard_cache.keys, errors, skipped)
+            runcache.store(shard_cache.cache, key, shard_cache.keys, errors, skipped, unclaimed)
         shard_cache.prune(len(cached) + len(linted))
     return _result(opts, catalog, policies, base, only_files, cached + [out for _, out in linted], errors,
-                   skipped, t0, cached=False)
+                   skipped, unclaimed, t0, cached=False)
 
 
 def _result(opts: RunOptions, catalog: Catalog, policies: list[Policy], base: Path, only_files: set[Path] | None,
-            outs: list[ShardOut], errors: list[Finding], skipped: list[tuple[str, str]], t0: float,
-            cached: bool) -> RunResult:
+            outs: list[ShardOut], errors: list[Finding], skipped: list[tuple[str, str]], unclaimed: int,
+            t0: float, cached: bool) -> RunResult:
     """The run's result from its shards' outputs (linted or cached: their order does not matter,
     everything below is sorted or summed) and what this process found (unreadable and skipped
     files)."""
@@ -203,7 +203,7 @@ def _result(opts: RunOptions, catalog: Catalog, policies: list[Policy], base: Pa
         findings=findings,
         errors=errors,
         files_parsed=out.files_parsed,
-        files_skipped=len(skipped),
+        files_skipped=len(skipped) + unclaimed,
         skipped=skipped,
         unknown=len(unknown_sites),
         unknown_sites=unknown_sites,
@@ -220,22 +220,34 @@ def _result(opts: RunOptions, catalog: Catalog, policies: list[Policy], base: Pa
     )
 
 
-def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
-           skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
-    """The files that are not Terraform, by the format whose content sniffer claims them."""
-    by_format: dict[str, list[SourceFile]] = {}
-    shown = display_paths(base)
+def _by_name(files: list[Path]) -> tuple[list[Path], list[tuple[Path, list[str]]], int]:
+    """(Terraform files, (file, formats whose sniffers may claim it) for the others, how many files
+    no format takes by their name). Variable files are read by the module that owns them."""
+    terraform: list[Path] = []
+    candidates: list[tuple[Path, list[str]]] = []
+    unclaimed = 0
     for f in files:
         fmt = format_of(f)
-        if fmt in ("terraform", "tfvars"):
-            continue  # Terraform goes first; variable files are read by the module that owns them
-        rel = shown(f)
-        candidates = sniff_candidates(f)
-        if not candidates:
-            skipped.append((rel, "not an infrastructure file"))
+        if fmt is not None:
+            if fmt == "terraform":
+                terraform.append(f)
             continue
+        formats = sniff_candidates(f)
+        if formats:
+            candidates.append((f, formats))
+        else:
+            unclaimed += 1
+    return terraform, candidates, unclaimed
+
+
+def _sniff(candidates: list[tuple[Path, list[str]]], shown: Callable[[Path], str], max_bytes: int,
+           errors: list[Finding], skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
+    """The candidate files, by the format whose content sniffer claims them."""
+    by_format: dict[str, list[SourceFile]] = {}
+    for f, formats in candidates:
+        rel = shown(f)
         ft = read_text(f, max_bytes)
-        if ft.oversize and not _claimed(f, read_prefix(f), candidates):
+        if ft.oversize and not _claimed(f, read_prefix(f), formats):
             # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
             # only one that its first 64 KiB show to be infrastructure is reported unread
             skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the size "
@@ -244,7 +256,7 @@ def _sniff(files: list[Path], base: Path, max_bytes: int, errors: list[Finding],
         if ft.fatal:
             errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
             continue
-        for cand in candidates:
+        for cand in formats:
             sniff = sniffer(cand)
             if sniff is not None and sniff(f, ft.text):
                 by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))

@@ -111,6 +111,7 @@ class RunIndex:
     shards: list[str]
     errors: list[Finding]
     skipped: list[tuple[str, str]]
+    unclaimed: int  # files no format takes by their name (counted, not listed)
 
 
 def load(cache: Cache, key: str) -> RunIndex | None:
@@ -120,12 +121,14 @@ def load(cache: Cache, key: str) -> RunIndex | None:
     try:
         data: dict[str, Any] = json.loads(payload)
         return RunIndex([str(k) for k in data["shards"]], [finding_from_dict(x) for x in data["errors"]],
-                        [(str(p), str(why)) for p, why in data["skipped"]])
+                        [(str(p), str(why)) for p, why in data["skipped"]], int(data["unclaimed"]))
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def store(cache: Cache, key: str, shards: list[str], errors: list[Finding], skipped: list[tuple[str, str]]) -> None:
-    data = {"shards": shards, "errors": [finding_to_dict(f) for f in errors], "skipped": skipped}
+def store(cache: Cache, key: str, shards: list[str], errors: list[Finding], skipped: list[tuple[str, str]],
+          unclaimed: int) -> None:
+    data = {"shards": shards, "errors": [finding_to_dict(f) for f in errors], "skipped": skipped,
+            "unclaimed": unclaimed}
     cache.put("runs", key, json.dumps(data, separators=(",", ":")))
     cache.prune("runs", KEEP_RUNS)
