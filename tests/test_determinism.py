@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,39 @@ def test_early_workers_are_stopped_after_a_cache_hit(tmp_path: Path, monkeypatch
     catalog = load_catalog()
     assert render(first, catalog, deterministic=True) == render(again, catalog, deterministic=True)
 
+
+
+def test_manifests_parsed_ahead_give_the_plain_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first run hands each manifest to a worker as the walk finds it (those found before the
+    pool starts wait for it), and that worker lints the Kubernetes shard: the report is the plain
+    run's, parse errors and skipped templates included."""
+    _tree(tmp_path)
+    (tmp_path / "zz").mkdir()
+    (tmp_path / "zz" / "broken.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: x\n")
+    (tmp_path / "zz" / "chart.yaml").write_text("{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n"
+                                                "metadata:\n  name: {{ .Release.Name }}\n{{- end }}\n")
+    files = sum(1 for p in tmp_path.rglob("*") if p.is_file())
+    monkeypatch.setattr(shards, "PARALLEL_MIN_FILES", files // 2)  # half the walk before the pool
+    handed: list[tuple[int, bool]] = []
+    ahead_done = shards.WorkerPool.ahead_done
+
+    def spy(pool: shards.WorkerPool, shard: shards.Shard | None, *args: Any) -> Any:
+        future = ahead_done(pool, shard, *args)
+        handed.append((len(shard.files) if shard is not None else 0, future is not None))
+        return future
+
+    monkeypatch.setattr(shards.WorkerPool, "ahead_done", spy)
+    catalog = load_catalog()
+    ahead = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=2, early_workers=True))
+    plain = run(RunOptions(paths=[str(tmp_path)], base=tmp_path, jobs=1))
+    assert len(handed) == 1 and handed[0][0] > 10 and handed[0][1], handed
+    assert any(e.path == "zz/broken.yaml" for e in ahead.errors)
+    assert any("zz/chart.yaml" in n for n in ahead.notes)
+    assert render(ahead, catalog, deterministic=True) == render(plain, catalog, deterministic=True)
+    # a cache from an earlier run may answer: the walk sorts nothing and no worker parses ahead
+    handed.clear()
+    opts = {"paths": [str(tmp_path)], "base": tmp_path, "jobs": 2, "early_workers": True, "cache": True}
+    run(RunOptions(**opts))  # type: ignore[arg-type]
+    (tmp_path / "zz" / "new.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n")
+    edited = run(RunOptions(**opts))  # type: ignore[arg-type]
+    assert len(handed) == 1 and handed[-1][1] and not edited.cached  # only the first, cache-less run

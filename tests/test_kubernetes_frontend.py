@@ -27,6 +27,8 @@ def lint(tmp_path: Path, text: str, profile: str = "baseline", name: str = "m.ya
     ("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", False),
     ("services:\n  web:\n    image: nginx\n", False),
     ("- name: play\n  k8s:\n    definition:\n      apiVersion: v1\n      kind: Pod\n", False),
+    # a Helm template whose first line is a template (not JSON): claimed, then skipped with a note
+    ("{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n{{- end }}\n", True),
 ])
 def test_sniff(text: str, claimed: bool) -> None:
     assert sniff(Path("x.yaml"), text) is claimed
@@ -164,3 +166,27 @@ def test_a_utf16_manifest_is_read_like_its_utf8_copy(tmp_path: Path) -> None:
         res = run(RunOptions(paths=[str(tmp_path / "utf16")], base=tmp_path / "utf16"))
         assert sorted((f.rule_id, f.span.line) for f in res.all_findings if not f.suppressed) == want
     assert "TL101" in {rule for rule, _ in want}
+
+
+def test_a_manifest_parsed_ahead_is_read_once_and_only_for_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`parse_ahead` (a worker, while the walk runs) keeps a file's parse for `load`, which takes it
+    only for the very text parsed: the shard's result is the plain load's."""
+    from transit_lint.frontends import LoadContext, SourceFile
+    from transit_lint.kubernetes import frontend as kf
+
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web  # the web tier\n"
+    reads: list[str] = []
+    real = kf._read
+    monkeypatch.setattr(kf, "_read", lambda f: reads.append(f.text) or real(f))
+    ctx = LoadContext(Path("/x"), (Path("/x"),), 1 << 20)
+    plain = kf.load([SourceFile(Path("/x/a.yaml"), "a.yaml", text)], ctx)
+    first = SourceFile(Path("/x/a.yaml"), "a.yaml", text)
+    kf.parse_ahead(first)
+    ahead = kf.load([first], ctx)
+    assert reads == [text, text]  # the plain load, then the parse ahead: the load took it
+    kf.parse_ahead(first)
+    changed = SourceFile(Path("/x/a.yaml"), "a.yaml", text.replace("web", "api"))
+    assert [r.address for r in kf.load([changed], ctx).resources] == ["Service/api"]
+    assert reads == [text, text, text, changed.text] and not kf._AHEAD
+    assert ([r.address for r in ahead.resources], ahead.comments) == ([r.address for r in plain.resources],
+                                                                    plain.comments) != ([], {"a.yaml": []})

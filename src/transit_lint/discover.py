@@ -144,10 +144,12 @@ class Ignore(Protocol):
 
 
 def discover(paths: list[str], excludes: list[str] | None = None,
-             on_many: tuple[int, Callable[[], None]] | None = None, ignore: Ignore | None = None) -> Discovered:
+             on_many: tuple[int, Callable[[], None]] | None = None, ignore: Ignore | None = None,
+             on_file: Callable[[Path], None] | None = None) -> Discovered:
     """The files under `paths`. `on_many` = (n, call): call() once, as soon as n files are found
     (the engine starts its worker processes then, while the walk goes on). `ignore` leaves out
-    ignored files and folders as the walk meets them (one walk, not a second one before it)."""
+    ignored files and folders as the walk meets them (one walk, not a second one before it).
+    `on_file` is called with each file as it is found, in the order of `Discovered.files`."""
     out = Discovered()
     many, call = on_many if on_many is not None else (0, None)
     roots: list[Path] = []
@@ -167,6 +169,8 @@ def discover(paths: list[str], excludes: list[str] | None = None,
             if str(start) not in seen_files:
                 seen_files.add(str(start))
                 out.files.append(start)
+                if on_file is not None:
+                    on_file(start)
             continue
         # linked folders are never descended (a symlink loop cannot recur, every folder walked is
         # a real path under `start`); one that points inside the paths given is walked at its
@@ -217,6 +221,8 @@ def discover(paths: list[str], excludes: list[str] | None = None,
                 out.files.append(f)
                 if len(out.files) == many and call is not None:
                     call()
+                if on_file is not None:
+                    on_file(f)
             stack.extend(reversed(subdirs))
     return out
 

@@ -120,13 +120,21 @@ def _run(opts: RunOptions) -> RunResult:
 
 def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy], workers: int,
           pools: list[WorkerPool], t0: float) -> RunResult:
+    # a first run (nothing can come from the cache) sorts each file as the walk finds it, and
+    # hands Kubernetes manifests to a worker that parses them while the walk goes on: they are
+    # one shard, which would otherwise start after the walk and the sniff (parse ahead)
+    sorter = _Sorter(display_paths(base), opts.max_file_size) \
+        if opts.early_workers and workers > 1 and not _cache_may_answer(opts, base) else None
+
     def start_workers() -> None:
         pools.append(WorkerPool(workers))
+        if sorter is not None:
+            sorter.start(pools[0])
 
     # the workers start as soon as discovery has found enough files to pay for them: they import
     # the front ends and load their tables on the idle core while this process walks on
     early = (shards.PARALLEL_MIN_FILES, start_workers) if opts.early_workers and workers > 1 else None
-    found = discover(opts.paths, opts.excludes, early, opts.path_rules)
+    found = discover(opts.paths, opts.excludes, early, opts.path_rules, sorter.add if sorter is not None else None)
     # files named one by one (pre-commit) are linted with their directory as context, but only
     # their own findings are reported
     only_files = found.explicit_files if found.explicit_files and len(found.explicit_files) == len(opts.paths) \
@@ -158,12 +166,26 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
             cached.extend(hits)
         runner.submit(batch)
 
-    # Terraform is known by its name: its shards go to the workers before the sniffing
-    terraform, candidates, unclaimed = _by_name(found.files)
     shown = display_paths(base)
-    submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
-    by_format = _sniff(candidates, shown, opts.max_file_size, errors, skipped)
-    submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
+    if sorter is not None:
+        terraform, by_format, unclaimed = sorter.terraform, sorter.by_format, sorter.unclaimed
+        errors, skipped = sorter.errors, skipped + sorter.skipped
+        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
+        parsed = by_format.pop(AHEAD_FORMAT, []) if sorter.streamed else []
+        submit(make_shards(by_format))
+        if parsed:
+            ahead = Shard(AHEAD_FORMAT, parsed)  # the shard make_shards makes of them
+            hits, misses = shard_cache.split([ahead]) if shard_cache is not None else ([], [ahead])
+            cached.extend(hits)
+            future = pools[0].ahead_done(ahead if misses else None, ctx, scope)
+            if future is not None:
+                runner.adopt(ahead, future)
+    else:
+        # Terraform is known by its name: its shards go to the workers before the sniffing
+        terraform, candidates, unclaimed = _by_name(found.files)
+        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
+        by_format = _sniff(candidates, shown, opts.max_file_size, errors, skipped)
+        submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
     if shard_cache is not None and shard_cache.digests is None:
         # a first run here: the files are hashed now, while the workers lint, not before
         key = _digests(opts, found.files, base, shard_cache)
@@ -245,27 +267,87 @@ def _sniff(candidates: list[tuple[Path, list[str]]], shown: Callable[[Path], str
     """The candidate files, by the format whose content sniffer claims them."""
     by_format: dict[str, list[SourceFile]] = {}
     for f, formats in candidates:
-        rel = shown(f)
-        ft = read_text(f, max_bytes)
-        if ft.oversize and not _claimed(f, read_prefix(f), formats):
-            # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
-            # only one that its first 64 KiB show to be infrastructure is reported unread
-            skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the size "
-                                 "limit)"))
-            continue
-        if ft.fatal:
-            errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
-            continue
-        for cand in formats:
-            sniff = sniffer(cand)
-            if sniff is not None and sniff(f, ft.text):
-                by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
-                if ft.problem:
-                    errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
-                break
-        else:
-            skipped.append((rel, "not an infrastructure file"))
+        _sniff_one(f, formats, shown(f), max_bytes, errors, skipped, by_format)
     return by_format
+
+
+def _sniff_one(f: Path, formats: list[str], rel: str, max_bytes: int, errors: list[Finding],
+               skipped: list[tuple[str, str]], by_format: dict[str, list[SourceFile]]) -> str | None:
+    """Read one candidate and add it to the format whose sniffer claims it first (returned), or to
+    `skipped` or `errors`."""
+    ft = read_text(f, max_bytes)
+    if ft.oversize and not _claimed(f, read_prefix(f), formats):
+        # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
+        # only one that its first 64 KiB show to be infrastructure is reported unread
+        skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the size "
+                             "limit)"))
+        return None
+    if ft.fatal:
+        errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
+        return None
+    for cand in formats:
+        sniff = sniffer(cand)
+        if sniff is not None and sniff(f, ft.text):
+            by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
+            if ft.problem:
+                errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
+            return cand
+    skipped.append((rel, "not an infrastructure file"))
+    return None
+
+
+AHEAD_FORMAT = "kubernetes"  # the format parsed ahead: all its files are one shard
+
+
+class _Sorter:
+    """Each file sorted as discovery finds it: Terraform by its name, the candidates by their
+    content (as `_by_name` and `_sniff` do after the walk), the others counted. Manifests go to
+    the pool's parse-ahead worker as soon as there is a pool (those found before it wait)."""
+
+    def __init__(self, shown: Callable[[Path], str], max_bytes: int) -> None:
+        self.shown, self.max_bytes = shown, max_bytes
+        self.terraform: list[Path] = []
+        self.by_format: dict[str, list[SourceFile]] = {}
+        self.errors: list[Finding] = []
+        self.skipped: list[tuple[str, str]] = []
+        self.unclaimed = 0
+        self.pool: WorkerPool | None = None
+        self.streamed = False  # every manifest went to the parse-ahead worker
+
+    def start(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        waiting = self.by_format.get(AHEAD_FORMAT, [])
+        self.streamed = all(pool.ahead(AHEAD_FORMAT, f) for f in waiting) if waiting else True
+
+    def add(self, f: Path) -> None:
+        fmt = format_of(f)
+        if fmt is not None:
+            if fmt == "terraform":
+                self.terraform.append(f)
+            return
+        formats = sniff_candidates(f)
+        if not formats:
+            self.unclaimed += 1
+            return
+        found = _sniff_one(f, formats, self.shown(f), self.max_bytes, self.errors, self.skipped, self.by_format)
+        if found == AHEAD_FORMAT and self.pool is not None and self.streamed:
+            self.streamed = self.pool.ahead(AHEAD_FORMAT, self.by_format[AHEAD_FORMAT][-1])
+
+
+def _cache_may_answer(opts: RunOptions, base: Path) -> bool:
+    """Whether a cache from an earlier run may hold this run's results (`_open_cache` reads it)."""
+    if not opts.cache:
+        return False
+    try:
+        roots = tuple(p if p.is_dir() else p.parent for p in (Path(raw).resolve() for raw in opts.paths))
+        return Cache(_cache_root(base, roots)).dir.is_dir()
+    except OSError:
+        return True
+
+
+def _cache_root(base: Path, roots: tuple[Path, ...]) -> Path:
+    """One cache for the working directory when the paths are inside it, else beside the first path."""
+    return base if all(r == base or base in r.parents for r in roots) else roots[0]
 
 
 def _claimed(f: Path, prefix: str, candidates: list[str]) -> bool:
@@ -279,9 +361,7 @@ def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], ba
     read (the run is then linted and not stored)."""
     if not opts.cache:
         return None, None
-    # one cache for the working directory when the paths are inside it, else beside the first path
-    root = base if all(r == base or base in r.parents for r in roots) else roots[0]
-    cache = Cache(root)
+    cache = Cache(_cache_root(base, roots))
     if not cache.enabled:
         return None, None
     options = {"profile": opts.profile, "select": opts.select, "ignore": opts.ignore,

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .discover import recording_reads
 from .findings import Finding
@@ -262,9 +262,15 @@ class WorkerPool:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        global _AHEAD_QUEUE
         self.workers = workers
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_warm)
+        mp = multiprocessing.get_context(method)
+        # the parse-ahead queue reaches the workers by inheritance: it exists before they fork
+        self._ahead: Any = mp.Queue() if method == "fork" else None
+        _AHEAD_QUEUE = self._ahead
+        self._ahead_task: Future[list[ShardOut]] | None = None
+        self._pool = ProcessPoolExecutor(workers, mp_context=mp, initializer=_warm)
         self._pool.submit(int)  # the workers start now, not at the first shard
 
     @staticmethod
@@ -279,9 +285,33 @@ class WorkerPool:
     def submit(self, chunk: list[Shard], ctx: LoadContext, scope: RunScope) -> Future[list[ShardOut]]:
         return self._pool.submit(_run_batch, (chunk, ctx, scope))
 
+    # ---- parse ahead: one format's files parsed by a worker while discovery still runs ----
+    def ahead(self, fmt: str, f: SourceFile) -> bool:
+        """Hand one file of `fmt` (the only format parsed ahead in this run) to the worker that
+        parses ahead, starting it with the first; False when this pool cannot (spawned workers)."""
+        if self._ahead is None:
+            return False
+        if self._ahead_task is None:
+            self._ahead_task = self._pool.submit(_parse_ahead, fmt)
+        self._ahead.put(f)  # a feeder thread writes it: the walk never waits for the worker
+        return True
+
+    def ahead_done(self, shard: Shard | None, ctx: LoadContext, scope: RunScope) -> Future[list[ShardOut]] | None:
+        """The shard of the files handed over (its files in the same order), linted by the worker
+        that parsed them; None (and the parses are dropped) when `shard` is None (its output came
+        from the cache) or nothing was handed over."""
+        task = self._ahead_task
+        if task is None or self._ahead is None:
+            return None
+        self._ahead.put((shard is not None, ctx, scope))
+        self._ahead_task = None
+        return task if shard is not None else None
+
     def discard(self) -> None:
         """Stop the workers at once, idle (or still warming, after a cache hit): stopping them
         beats waiting for them to notice the end."""
+        if self._ahead is not None:
+            self._ahead.cancel_join_thread()  # exit never waits on a feeder no worker reads
         # no public way to stop a pool's workers before Python 3.14 (terminate_workers)
         for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
             proc.terminate()
@@ -296,6 +326,11 @@ class ShardRunner:
         self._ctx, self._scope, self._pool = ctx, scope, pool
         self._shards: list[Shard] = []  # in the order their outputs come back
         self._futures: list[Future[list[ShardOut]]] = []
+
+    def adopt(self, shard: Shard, future: Future[list[ShardOut]]) -> None:
+        """A shard a worker is already linting (`WorkerPool.ahead_done`)."""
+        self._shards.append(shard)
+        self._futures.append(future)
 
     def submit(self, shards: list[Shard]) -> None:
         if self._pool is None:
@@ -332,6 +367,29 @@ def _warm() -> None:
             load_table(getattr(mod, "TABLES", "terraform"))
     except Exception:  # noqa: BLE001 - warming is an optimisation: the shard reports any real failure
         pass
+
+
+_AHEAD_QUEUE: Any = None  # the pool's parse-ahead queue, inherited by its workers (WorkerPool.ahead)
+
+
+def _parse_ahead(fmt: str) -> list[ShardOut]:
+    """A worker's task while discovery runs: parse each file handed over as it comes, then lint
+    the shard of those files (or drop the parses, when the shard came from the cache)."""
+    from contextlib import suppress
+
+    mod = frontend_module(fmt)
+    files: list[SourceFile] = []
+    try:
+        while isinstance(item := _AHEAD_QUEUE.get(), SourceFile):
+            files.append(item)
+            with suppress(Exception):  # the shard's own load reads the file again and reports
+                mod.parse_ahead(item)  # type: ignore[union-attr]
+        wanted, ctx, scope = item
+        # the files as received, the very texts parsed (the front end matches them by identity)
+        return [_worker((Shard(fmt, files), ctx, scope))] if wanted else []
+    finally:
+        if mod is not None:
+            mod.forget_ahead()
 
 
 def _run_batch(args: tuple[list[Shard], LoadContext, RunScope]) -> list[ShardOut]:

@@ -74,12 +74,10 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     result = FrontendResult()
     objects: list[K8sObject] = []
     for f in files:
-        stream = load_stream(f.text)
-        json_text = is_json(f.text)
-        if stream.problems and json_text:
-            stream = _json_objects(f.text) or stream
+        ahead = _AHEAD.pop(f.rel, None)
+        stream, comments = ahead[1] if ahead is not None and ahead[0] is f.text else _read(f)
         result.files_parsed += 1
-        result.comments[f.rel] = [] if json_text else yaml_comments(f.text)
+        result.comments[f.rel] = comments
         for p in stream.problems:
             result.errors.append(parse_error(f.rel, p.span, p.message))
         if stream.templates_skipped:
@@ -91,6 +89,31 @@ def load(files: list[SourceFile], ctx: LoadContext) -> FrontendResult:
     natives = [o.resource() for o in objects]
     result.resources = natives + derived_resources(objects, natives)
     return result
+
+
+_Read = tuple[YamlStream, list[tuple[int, str]]]  # (documents, comments)
+
+# files parsed ahead, while the main process still walks the tree (`parse_ahead`): rel -> (text, read)
+_AHEAD: dict[str, tuple[str, _Read]] = {}
+
+
+def _read(f: SourceFile) -> _Read:
+    stream = load_stream(f.text)
+    json_text = is_json(f.text)
+    if stream.problems and json_text:
+        stream = _json_objects(f.text) or stream
+    return stream, [] if json_text else yaml_comments(f.text)
+
+
+def parse_ahead(f: SourceFile) -> None:
+    """Parse one file before its shard is linted (a worker does so while the main process still
+    walks the tree); `load` takes the result for the same file with the same text. Parsing is
+    a function of the text alone, so the shard's result is the same either way."""
+    _AHEAD[f.rel] = (f.text, _read(f))
+
+
+def forget_ahead() -> None:
+    _AHEAD.clear()
 
 
 def _json_objects(text: str) -> YamlStream | None:

@@ -125,7 +125,8 @@ class _Refused(Exception):
 
 def is_json(text: str) -> bool:
     stripped = text.lstrip("\ufeff \t\r\n")
-    return stripped.startswith(("{", "["))
+    # `{{` opens no JSON text (a key is a string): it is a template's first line (`{{- if ... }}`)
+    return stripped.startswith(("{", "[")) and not stripped.startswith("{{")
 
 
 # a local tag (`!Ref`, `!Sub` ...) and the value it is attached to -> the value to keep
