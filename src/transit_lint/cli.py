@@ -360,6 +360,8 @@ def _ignored_hidden(result: RunResult, rules: IgnoreRules, roots: list[Path]) ->
     they are context, but findings in them are not reported (`IgnoreRules.shown`)."""
     from dataclasses import replace
 
+    if not rules.met_patterns():
+        return result  # the walk met no pattern: nothing it walked is ignored (most checkouts)
     base = Path.cwd().resolve()
     verdict: dict[str, bool] = {}
 

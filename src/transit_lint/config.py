@@ -276,6 +276,7 @@ class IgnoreRules:
         self._dir_specs: dict[Path, _Spec | None] = {}
         self._chains: dict[str, list[tuple[str, _Spec]]] = {}
         self._roots: dict[str, IgnoreRules | None] = {}  # for_root's answers (asked per finding too)
+        self._chain_verdicts: dict[tuple[str, str], bool | None] = {}  # (root, folder) -> `_decided`
         self._excludes = [(base.resolve(), _spec(pats)) for base, pats in excludes if pats]
         self._info_exclude = None
         if self.root is not None:
@@ -317,12 +318,30 @@ class IgnoreRules:
         rules = self.for_root(root)
         if rules is None:
             return True
-        for folder in [*reversed(path.parents[: len(path.parents) - len(root.parents) - 1]), path]:
-            if folder.name in SKIP_DIRS and folder != path:
-                return True
-            if rules.ignored(folder, folder != path):
-                return False
-        return True
+        decided = rules._decided(path.parent, root)
+        return decided if decided is not None else not rules.ignored(path, False)
+
+    def _decided(self, folder: Path, root: Path) -> bool | None:
+        """What the folders from below `root` down to `folder` decide, the first from the top
+        winning: a folder discovery never walks (SKIP_DIRS) shows its files, an ignored one hides
+        them; None when none decides. Found once per folder: findings share their folders."""
+        key = (str(root), str(folder))
+        if key not in self._chain_verdicts:
+            verdict = None if folder == root else self._decided(folder.parent, root)
+            if verdict is None and folder != root:
+                if folder.name in SKIP_DIRS:
+                    verdict = True
+                elif self.ignored(folder, True):
+                    verdict = False
+            self._chain_verdicts[key] = verdict
+        return self._chain_verdicts[key]
+
+    def met_patterns(self) -> bool:
+        """Whether any pattern applies so far: an exclude, `.git/info/exclude`, or a `.gitignore`
+        in a folder these rules judged. After a walk with them, False means that nothing under
+        the paths walked is ignored (git reads no `.gitignore` through a linked folder either)."""
+        return bool(self._excludes) or self._info_exclude is not None or \
+            any(spec is not None for spec in self._dir_specs.values())
 
     def excludes_only(self) -> IgnoreRules:
         """The same rules without `.gitignore` (inside a folder the user named although ignored)."""
