@@ -379,3 +379,53 @@ def test_findings_in_a_skipped_folder_do_not_depend_on_what_else_is_ignored(tmp_
     (tmp_path / ".gitignore").write_text("build/\n")
     assert paths_of(cli(".", "--format", "json", cwd=tmp_path)) == [p for p in plain if not p.startswith("build/")]
     assert "node_modules/m/main.tf" in plain
+
+
+def _shown_by_every_folder(rules: IgnoreRules, path: Path, roots: list[Path]) -> bool:
+    """`IgnoreRules.shown` as first written: every folder from the root down, each time."""
+    from transit_lint.discover import SKIP_DIRS, inside
+
+    root = next((r for r in roots if path != r and inside(path, (r,))), None)
+    own = rules.for_root(root) if root is not None else None
+    if root is None or own is None:
+        return True
+    for folder in [*reversed(path.parents[: len(path.parents) - len(root.parents) - 1]), path]:
+        if folder.name in SKIP_DIRS and folder != path:
+            return True
+        if own.ignored(folder, folder != path):
+            return False
+    return True
+
+
+def test_shown_decides_once_per_folder_as_it_did_per_file(tmp_path: Path) -> None:
+    """Findings' files are judged per folder, remembered (a finding's folder is asked for again
+    and again): the same verdicts as judging every folder down from the root for each file, with
+    nested .gitignore files, re-included entries, a skipped folder and a second named root."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("build/\n*.gen.tf\n!keep.gen.tf\n")
+    (tmp_path / "app" / "sub").mkdir(parents=True)
+    (tmp_path / "app" / ".gitignore").write_text("sub/\nlocal.tf\n")
+    (tmp_path / "other").mkdir()
+    rules = IgnoreRules(tmp_path, [])
+    discover([str(tmp_path)], ignore=rules)  # the walk the rules are asked about afterwards
+    assert rules.met_patterns()
+    roots = [tmp_path.resolve(), (tmp_path / "app").resolve()]
+    names = ["main.tf", "x.gen.tf", "keep.gen.tf", "local.tf", "sub/a.tf", "sub/keep.gen.tf", "build/b.tf",
+             "node_modules/m/main.tf", "build/node_modules/n.tf", "node_modules/build/c.tf"]
+    paths = [tmp_path.resolve() / d / n for d in ("", "app", "other", "app/sub") for n in names]
+    expected = [_shown_by_every_folder(rules, p, roots) for p in paths]
+    assert [rules.shown(p, roots) for p in paths] == expected
+    assert [rules.shown(p, roots) for p in reversed(paths)] == expected[::-1]  # remembered, not changed
+    assert expected.count(False) >= 10 and expected.count(True) >= 10
+
+
+def test_a_walk_that_met_no_pattern_hides_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    rules = IgnoreRules(tmp_path, [])
+    discover([str(tmp_path)], ignore=rules)
+    assert not rules.met_patterns()
+    (tmp_path / "app" / ".gitignore").write_text("*.tf\n")
+    again = IgnoreRules(tmp_path, [])
+    discover([str(tmp_path)], ignore=again)
+    assert again.met_patterns() and IgnoreRules(tmp_path, [(tmp_path, ["x"])]).met_patterns()  # an exclude
