@@ -340,7 +340,7 @@ def _cache_may_answer(opts: RunOptions, base: Path) -> bool:
         return False
     try:
         roots = tuple(p if p.is_dir() else p.parent for p in (Path(raw).resolve() for raw in opts.paths))
-        return Cache(_cache_root(base, roots)).dir.is_dir()
+        return Cache(_cache_root(base, roots), enabled=False).dir.is_dir()
     except OSError:
         return True
 
