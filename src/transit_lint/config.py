@@ -355,6 +355,12 @@ class IgnoreRules:
             self._dir_specs[d] = _spec(_read_lines(f)) if f.is_file() else None
         return self._dir_specs[d]
 
+    def knows(self, folder: Path, has_gitignore: bool) -> None:
+        """Discovery's listing of a folder says whether it holds a `.gitignore`: no need to ask
+        the file system (one `stat` per folder of the tree, most of which hold none)."""
+        if not has_gitignore:
+            self._dir_specs.setdefault(folder, None)
+
     def _sources(self, folder: Path) -> list[tuple[str, _Spec]]:
         """The specs that judge the entries of `folder` (under the root), outermost first, each
         with its folder's path as a prefix (`_prefix`): the same for every entry of a folder, so
@@ -376,16 +382,20 @@ class IgnoreRules:
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         path = path.absolute()
-        return self.judge(path.parent)(str(path), is_dir)
+        judged = self.judge(path.parent)
+        return judged is not None and judged(str(path), is_dir)
 
-    def judge(self, folder: Path) -> Callable[[str, bool], bool]:
+    def judge(self, folder: Path) -> Callable[[str, bool], bool] | None:
         """Whether an entry of `folder` (given as its absolute path's text, and whether it is a
-        folder) is ignored: the specs that apply are found once for all of a folder's entries."""
+        folder) is ignored: the specs that apply are found once for all of a folder's entries.
+        None when no pattern applies there (nothing in the folder is ignored)."""
         folder = folder.absolute()
         specs: list[tuple[str, _Spec]] = []
         if self.root is not None and inside(folder, (self.root,)):
             specs += self._sources(folder)
         specs += [(_prefix(base), exclude) for base, exclude in self._excludes if exclude is not None]
+        if not specs:
+            return None
 
         def ignored(path: str, is_dir: bool) -> bool:
             verdict: bool | None = None

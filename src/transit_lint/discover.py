@@ -139,8 +139,12 @@ class Ignore(Protocol):
     def for_root(self, start: Path) -> Ignore | None:
         """The rules for a folder named to scan (None: nothing below it can be left out)."""
 
-    def judge(self, folder: Path) -> Callable[[str, bool], bool]:
-        """Whether an entry of `folder`, by its path's text and whether it is a folder, is left out."""
+    def knows(self, folder: Path, has_gitignore: bool) -> None:
+        """What the walk's listing of `folder` shows (whether it holds a `.gitignore`)."""
+
+    def judge(self, folder: Path) -> Callable[[str, bool], bool] | None:
+        """Whether an entry of `folder`, by its path's text and whether it is a folder, is left
+        out; None when nothing there can be."""
 
 
 def discover(paths: list[str], excludes: list[str] | None = None,
@@ -188,7 +192,10 @@ def discover(paths: list[str], excludes: list[str] | None = None,
                     entries = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue
-            ignored = rules.judge(d_path) if rules is not None else None
+            ignored = None
+            if rules is not None:
+                rules.knows(d_path, any(e.name == ".gitignore" for e in entries))
+                ignored = rules.judge(d_path)
             subdirs: list[tuple[str, Path]] = []
             for e in entries:
                 try:
