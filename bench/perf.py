@@ -273,11 +273,12 @@ def main() -> int:
                       f"it); transit-lint is {ratio:.1f}x faster (target >= 20x)")
         big = max(measured, key=lambda m: m.rss)
         largest = max(rows, key=lambda r: r[1])
+        # both tree targets on the tree Checkov ran on (the "same tree")
+        on = measured[0 if a.tree else ("1x", "2x", "4x").index(a.checkov_tree)]
         print("targets: " + "; ".join([
             verdict(">= 20x Checkov", None if ratio is None else ratio >= 20,
                     "no ratio" if ratio is None else f"{ratio:.1f}x"),
-            verdict("<= 3x raw parse", all(m.wall / m.raw <= 3 for m in measured),
-                    ", ".join(f"x{m.wall / m.raw:.2f}" for m in measured)),
+            verdict("<= 3x raw parse", on.wall / on.raw <= 3, f"x{on.wall / on.raw:.2f}"),
             verdict("one file < 0.3 s", single < 0.3, f"{single:.3f}s"),
             verdict(f"peak < 1 GB at {largest[1]} files", big.rss < 1024 * 1024, f"{big.rss / 1024:.0f} MB"),
             verdict(f"repeat < 1 s at {largest[1]} files", measured[rows.index(largest)].cached < 1,
