@@ -207,7 +207,7 @@ def median(xs: list[float]) -> float:
 
 
 def verdict(target: str, met: bool | None, figure: str) -> str:
-    return f"{target} {'MET' if met else 'not met' if met is not None else 'not measured'} ({figure})"
+    return f"{target} {'MET' if met else 'not met' if met is not None else 'not judged'} ({figure})"
 
 
 def main() -> int:

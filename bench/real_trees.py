@@ -116,7 +116,9 @@ def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
                      "no ratio" if ratio is None else f"{ratio:.1f}x"),
         perf.verdict("<= 3x raw parse", m.wall / m.raw <= 3, f"x{m.wall / m.raw:.2f}"),
         perf.verdict("peak < 1 GB", m.rss < 1024 * 1024, f"{m.rss / 1024:.0f} MB"),
-        perf.verdict("repeat < 1 s", m.cached < 1, f"{m.cached:.2f}s")]), flush=True)
+        # the target is for 5,000 files: a larger tree is shown, not judged
+        perf.verdict("repeat < 1 s at 5,000 files", m.cached < 1 if files <= 5000 else None,
+                     f"{m.cached:.2f}s at {files} files")]), flush=True)
 
 
 def main() -> int:

@@ -22,9 +22,9 @@ def test_bench_prints_every_figure() -> None:
                    and "after one edit" in line for line in lines), out.stdout
     assert any(line.startswith("one file (pre-commit)") for line in lines)
     assert any(line.startswith("linearity:") for line in lines)
-    # every target gets a verdict line; without Checkov its ratio is "not measured"
+    # every target gets a verdict line; without Checkov its ratio is not judged
     targets = next(line for line in lines if line.startswith("targets: "))
-    assert targets.startswith("targets: >= 20x Checkov not measured (no ratio); <= 3x raw parse "), targets
+    assert targets.startswith("targets: >= 20x Checkov not judged (no ratio); <= 3x raw parse "), targets
     assert all(t in targets for t in ("one file < 0.3 s", "peak < 1 GB at 48 files", "repeat < 1 s at 48 files"))
     summary = json.loads(lines[-1])
     assert [row[:2] for row in summary["rows"]] == [["1x", 12], ["2x", 24], ["4x", 48]]
