@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ('resource "aws_lb_listener" "l" {\n  port     = 80\n  protocol = "HTTP"\n  default_action {\n'
        '    type = "forward"\n  }\n}\n')
@@ -143,3 +145,19 @@ def test_skipped_files_are_counted_alike_linted_and_from_the_cache(tmp_path: Pat
     assert runs[0].skipped == [("values.yaml", "not an infrastructure file")]
     p = cli(".", "--format", "json", "--no-cache", cwd=tmp_path)
     assert (json.loads(p.stdout)["summary"]["files_skipped"], p.returncode) == (3, 1)
+
+
+def test_main_called_in_process_leaves_the_collector_as_it_found_it(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI process keeps the collector off and freezes the run's objects before it exits;
+    a caller that passes its own arguments gets the collector back, nothing frozen."""
+    import gc
+
+    from transit_lint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(GOOD)
+    assert gc.isenabled()
+    with pytest.raises(SystemExit) as done:
+        main([".", "--no-cache"])
+    assert (done.value.code, gc.isenabled(), gc.get_freeze_count()) == (0, True, 0)

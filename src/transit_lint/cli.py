@@ -508,12 +508,23 @@ def _source_lines(result: RunResult) -> dict[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line (`argv` None: this process is the CLI, and ends with the run)."""
     args = build_parser().parse_args(argv)
+    import gc
+
     from .engine import fewer_collections
 
     try:
-        with fewer_collections():  # the report too: it is built while the run's objects still live
+        if argv is None:
+            # the collector stays off to the end, and the run's objects are out of its reach when
+            # the interpreter exits: its pass at exit walks every object the run made (0.13 s of a
+            # 2,500-file run in one process) to free memory the ending process gives back anyway
+            gc.disable()
             code = lint(args)
+            gc.freeze()
+        else:
+            with fewer_collections():  # the report too: it is built while the run's objects still live
+                code = lint(args)
     except KeyboardInterrupt:
         code = 130
     sys.stdout.flush()
