@@ -246,3 +246,43 @@ def test_an_edit_to_an_included_file_of_no_format_relints_its_shard(tmp_path: Pa
     assert not after.cached and linted[-1] == {"nginx/nginx.conf"}
     assert "TL201" in {f.rule_id for f in after.findings if f.path == "nginx/nginx.conf"}
     assert _report(after) == _fresh(tmp_path, linted)
+
+
+def _memo_digests(tmp_path: Path, names: list[str]) -> tuple[dict[str, str] | None, int]:
+    from transit_lint import runcache
+    from transit_lint.cache import Cache
+
+    memo = runcache.StatMemo(Cache(tmp_path))
+    digests = runcache.file_digests([(n, tmp_path / n) for n in names], 1 << 20, memo)
+    memo.save()
+    return digests, memo.hashed
+
+
+def test_the_stat_memo_hashes_only_changed_files_and_never_trusts_a_recent_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeat run reads and hashes only the files whose stat changed; a file changed within the
+    memo's racy window (here: every file, written just now) is hashed again, so an edit that keeps
+    the size and lands in the same clock tick is still seen."""
+    import time
+
+    from transit_lint import runcache
+
+    names = ["a.tf", "b.yaml", "c.conf"]
+    for n in names:
+        (tmp_path / n).write_text(f"{n} one\n")
+    first, hashed = _memo_digests(tmp_path, names)
+    assert hashed == 3
+    (tmp_path / "a.tf").write_text("a.tf two\n")  # the same size, in the racy window
+    again, hashed = _memo_digests(tmp_path, names)
+    assert hashed == 3 and again is not None and first is not None
+    assert again["a.tf"] != first["a.tf"] and again["b.yaml"] == first["b.yaml"]
+    # the files' last changes now lie well before the memo: it answers for them
+    real = time.time_ns
+    monkeypatch.setattr(runcache.time, "time_ns", lambda: real() + 10 * runcache.StatMemo.RACY_NS)
+    assert _memo_digests(tmp_path, names) == (again, 3)  # made now, in the future of every change
+    monkeypatch.setattr(runcache.time, "time_ns", real)
+    assert _memo_digests(tmp_path, names) == (again, 0)
+    (tmp_path / "b.yaml").write_text("b.yaml three, longer\n")
+    changed, hashed = _memo_digests(tmp_path, names)
+    assert hashed == 1 and changed is not None and changed["b.yaml"] != again["b.yaml"]
+    assert {k: v for k, v in changed.items() if k != "b.yaml"} == {k: v for k, v in again.items() if k != "b.yaml"}

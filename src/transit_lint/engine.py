@@ -385,10 +385,12 @@ def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: Shard
     content, except through a front end reading one as context (`file()`, an include, a nested
     template), which the entry of the shard that read it checks (`shardcache.load`)."""
     shown = display_paths(base)
+    memo = runcache.StatMemo(shard_cache.cache)
     digests = runcache.file_digests(
         [(shown(f), f if format_of(f) is not None or sniff_candidates(f) else None) for f in files],
-        opts.max_file_size)
+        opts.max_file_size, memo)
     if digests is None:
         return None
+    memo.save()
     shard_cache.set_digests(digests)
     return runcache.run_key(shard_cache.run_basis, digests)
