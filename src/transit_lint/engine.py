@@ -167,25 +167,25 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
         runner.submit(batch)
 
     shown = display_paths(base)
-    if sorter is not None:
-        terraform, by_format, unclaimed = sorter.terraform, sorter.by_format, sorter.unclaimed
-        errors, skipped = sorter.errors, skipped + sorter.skipped
-        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
-        parsed = by_format.pop(AHEAD_FORMAT, []) if sorter.streamed else []
-        submit(make_shards(by_format))
-        if parsed:
-            ahead = Shard(AHEAD_FORMAT, parsed)  # the shard make_shards makes of them
-            hits, misses = shard_cache.split([ahead]) if shard_cache is not None else ([], [ahead])
-            cached.extend(hits)
-            future = pools[0].ahead_done(ahead if misses else None, ctx, scope)
-            if future is not None:
-                runner.adopt(ahead, future)
-    else:
+    if sorter is None:
         # Terraform is known by its name: its shards go to the workers before the sniffing
         terraform, candidates, unclaimed = _by_name(found.files)
         submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
         by_format = _sniff(candidates, shown, opts.max_file_size, errors, skipped)
-        submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
+    else:  # sorted and sniffed during the walk
+        terraform, by_format, unclaimed = sorter.terraform, sorter.by_format, sorter.unclaimed
+        errors, skipped = sorter.errors, skipped + sorter.skipped
+        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
+    parsed = by_format.pop(AHEAD_FORMAT, []) if sorter is not None and sorter.streamed else []
+    submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
+    if parsed:
+        # the manifests' shard, as make_shards makes it, linted by the worker that parsed them
+        ahead = Shard(AHEAD_FORMAT, parsed)
+        hits, misses = shard_cache.split([ahead]) if shard_cache is not None else ([], [ahead])
+        cached.extend(hits)
+        future = pools[0].ahead_done(ahead if misses else None, ctx, scope)
+        if future is not None:
+            runner.adopt(ahead, future)
     if shard_cache is not None and shard_cache.digests is None:
         # a first run here: the files are hashed now, while the workers lint, not before
         key = _digests(opts, found.files, base, shard_cache)
