@@ -310,12 +310,17 @@ class WorkerPool:
     def discard(self) -> None:
         """Stop the workers at once, idle (or still warming, after a cache hit): stopping them
         beats waiting for them to notice the end."""
+        global _AHEAD_QUEUE
         if self._ahead is not None:
             self._ahead.cancel_join_thread()  # exit never waits on a feeder no worker reads
         # no public way to stop a pool's workers before Python 3.14 (terminate_workers)
         for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
             proc.terminate()
         self._pool.shutdown(cancel_futures=True)
+        if self._ahead is not None:
+            self._ahead.close()
+            if _AHEAD_QUEUE is self._ahead:
+                _AHEAD_QUEUE = None
 
 
 class ShardRunner:
