@@ -6,7 +6,9 @@ template (stacks meet only through `Fn::ImportValue`, which is unknown anyway), 
 Kubernetes (objects meet by name across files) or nginx (includes). Large trees are split into
 shards run by worker processes; a worker ships back findings and light copies of the nodes (no
 syntax trees), which is what makes the parallel run pay: shipping parsed trees back costs as
-much as parsing them again (measured, see docs/performance.md).
+much as parsing them again (measured, see docs/performance.md). For the same reason, a first run's
+Kubernetes files go to one worker as the walk finds them, and that worker, which holds their
+parses, lints their shard (`WorkerPool.ahead`).
 """
 
 from __future__ import annotations
