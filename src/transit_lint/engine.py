@@ -123,7 +123,8 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
     # a first run (nothing can come from the cache) sorts each file as the walk finds it, and
     # hands Kubernetes manifests to a worker that parses them while the walk goes on: they are
     # one shard, which would otherwise start after the walk and the sniff (parse ahead)
-    sorter = _Sorter(display_paths(base), opts.max_file_size) \
+    shown = display_paths(base)
+    sorter = _Sorter(shown, opts.max_file_size, sniff_now=True) \
         if opts.early_workers and workers > 1 and not _cache_may_answer(opts, base) else None
 
     def start_workers() -> None:
@@ -152,8 +153,6 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
             return _result(opts, catalog, policies, base, only_files, outs, index.errors, index.skipped,
                            index.unclaimed, t0, cached=True)
     ctx = LoadContext(base, found.roots, opts.max_file_size, dict(opts.options))
-    errors: list[Finding] = []
-    skipped = list(found.skipped)
     if not pools and WorkerPool.pays(workers, len(found.files)):
         start_workers()
     runner = ShardRunner(ctx, scope, pools[0] if pools else None)
@@ -166,17 +165,17 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
             cached.extend(hits)
         runner.submit(batch)
 
-    shown = display_paths(base)
     if sorter is None:
-        # Terraform is known by its name: its shards go to the workers before the sniffing
-        terraform, candidates, unclaimed = _by_name(found.files)
-        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
-        by_format = _sniff(candidates, shown, opts.max_file_size, errors, skipped)
-    else:  # sorted and sniffed during the walk
-        terraform, by_format, unclaimed = sorter.terraform, sorter.by_format, sorter.unclaimed
-        errors, skipped = sorter.errors, skipped + sorter.skipped
-        submit(make_shards({"terraform": [SourceFile(f, shown(f), "") for f in terraform]} if terraform else {}))
-    parsed = by_format.pop(AHEAD_FORMAT, []) if sorter is not None and sorter.streamed else []
+        sorter = _Sorter(shown, opts.max_file_size, sniff_now=False)
+        for f in found.files:
+            sorter.add(f)
+    # Terraform is known by its name: its shards go to the workers before the sniffing
+    terraform = [SourceFile(f, shown(f), "") for f in sorter.terraform]
+    submit(make_shards({"terraform": terraform} if terraform else {}))
+    sorter.sniff_rest()
+    by_format, unclaimed, errors = sorter.by_format, sorter.unclaimed, sorter.errors
+    skipped = found.skipped + sorter.skipped
+    parsed = by_format.pop(AHEAD_FORMAT, []) if sorter.streamed else []
     submit(make_shards(by_format))  # a sniffer only claims files for a format that has a front end
     if parsed:
         # the manifests' shard, as make_shards makes it, linted by the worker that parsed them
@@ -188,7 +187,7 @@ def _lint(opts: RunOptions, base: Path, catalog: Catalog, policies: list[Policy]
             runner.adopt(ahead, future)
     if shard_cache is not None and shard_cache.digests is None:
         # a first run here: the files are hashed now, while the workers lint, not before
-        key = _digests(opts, found.files, base, shard_cache)
+        key = _digests(opts, found.files, base, shard_cache, sorter.inputs)
     linted = runner.results()
     if shard_cache is not None:
         for shard, shard_out in linted:
@@ -242,75 +241,31 @@ def _result(opts: RunOptions, catalog: Catalog, policies: list[Policy], base: Pa
     )
 
 
-def _by_name(files: list[Path]) -> tuple[list[Path], list[tuple[Path, list[str]]], int]:
-    """(Terraform files, (file, formats whose sniffers may claim it) for the others, how many files
-    no format takes by their name). Variable files are read by the module that owns them."""
-    terraform: list[Path] = []
-    candidates: list[tuple[Path, list[str]]] = []
-    unclaimed = 0
-    for f in files:
-        fmt = format_of(f)
-        if fmt is not None:
-            if fmt == "terraform":
-                terraform.append(f)
-            continue
-        formats = sniff_candidates(f)
-        if formats:
-            candidates.append((f, formats))
-        else:
-            unclaimed += 1
-    return terraform, candidates, unclaimed
-
-
-def _sniff(candidates: list[tuple[Path, list[str]]], shown: Callable[[Path], str], max_bytes: int,
-           errors: list[Finding], skipped: list[tuple[str, str]]) -> dict[str, list[SourceFile]]:
-    """The candidate files, by the format whose content sniffer claims them."""
-    by_format: dict[str, list[SourceFile]] = {}
-    for f, formats in candidates:
-        _sniff_one(f, formats, shown(f), max_bytes, errors, skipped, by_format)
-    return by_format
-
-
-def _sniff_one(f: Path, formats: list[str], rel: str, max_bytes: int, errors: list[Finding],
-               skipped: list[tuple[str, str]], by_format: dict[str, list[SourceFile]]) -> str | None:
-    """Read one candidate and add it to the format whose sniffer claims it first (returned), or to
-    `skipped` or `errors`."""
-    ft = read_text(f, max_bytes)
-    if ft.oversize and not _claimed(f, read_prefix(f), formats):
-        # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
-        # only one that its first 64 KiB show to be infrastructure is reported unread
-        skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the size "
-                             "limit)"))
-        return None
-    if ft.fatal:
-        errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
-        return None
-    for cand in formats:
-        sniff = sniffer(cand)
-        if sniff is not None and sniff(f, ft.text):
-            by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
-            if ft.problem:
-                errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
-            return cand
-    skipped.append((rel, "not an infrastructure file"))
-    return None
+def _by_name(f: Path) -> str | list[str]:
+    """How a file's name sorts it: "terraform", "tfvars" (read by the module that owns it), or the
+    formats whose content sniffers may claim it (none: the run only counts it)."""
+    return format_of(f) or sniff_candidates(f)
 
 
 AHEAD_FORMAT = "kubernetes"  # the format parsed ahead: all its files are one shard
 
 
 class _Sorter:
-    """Each file sorted as discovery finds it: Terraform by its name, the candidates by their
-    content (as `_by_name` and `_sniff` do after the walk), the others counted. Manifests go to
-    the pool's parse-ahead worker as soon as there is a pool (those found before it wait)."""
+    """A run's files, each sorted by its name: Terraform, the candidates of content-sniffed
+    formats, the others counted. The candidates are sniffed as they come (`sniff_now`: the walk
+    hands each file over as it finds it) or all at once after the Terraform shards are out
+    (`sniff_rest`). Sniffed as they come, manifests go to the pool's parse-ahead worker as soon
+    as there is a pool (those found before it wait)."""
 
-    def __init__(self, shown: Callable[[Path], str], max_bytes: int) -> None:
-        self.shown, self.max_bytes = shown, max_bytes
+    def __init__(self, shown: Callable[[Path], str], max_bytes: int, sniff_now: bool) -> None:
+        self.shown, self.max_bytes, self.sniff_now = shown, max_bytes, sniff_now
         self.terraform: list[Path] = []
+        self.candidates: list[tuple[Path, list[str]]] = []  # not sniffed yet
         self.by_format: dict[str, list[SourceFile]] = {}
         self.errors: list[Finding] = []
         self.skipped: list[tuple[str, str]] = []
         self.unclaimed = 0
+        self.inputs: list[bool] = []  # per file, in the order added: a front end may take it (`_digests`)
         self.pool: WorkerPool | None = None
         self.streamed = False  # every manifest went to the parse-ahead worker
 
@@ -320,18 +275,47 @@ class _Sorter:
         self.streamed = all(pool.ahead(AHEAD_FORMAT, f) for f in waiting) if waiting else True
 
     def add(self, f: Path) -> None:
-        fmt = format_of(f)
-        if fmt is not None:
-            if fmt == "terraform":
-                self.terraform.append(f)
+        kind = _by_name(f)
+        self.inputs.append(bool(kind))
+        if kind == "terraform":
+            self.terraform.append(f)
+        elif isinstance(kind, list):
+            if not kind:
+                self.unclaimed += 1
+            elif self.sniff_now:
+                self._sniff(f, kind)
+            else:
+                self.candidates.append((f, kind))
+
+    def sniff_rest(self) -> None:
+        for f, formats in self.candidates:
+            self._sniff(f, formats)
+        self.candidates = []
+
+    def _sniff(self, f: Path, formats: list[str]) -> None:
+        """Read one candidate and add it to the format whose sniffer claims it first, or to
+        `skipped` or `errors`."""
+        rel = self.shown(f)
+        ft = read_text(f, self.max_bytes)
+        if ft.oversize and not _claimed(f, read_prefix(f), formats):
+            # a large file of no format (a package-lock.json, an OpenAPI document) is no error:
+            # only one that its first 64 KiB show to be infrastructure is reported unread
+            self.skipped.append((rel, "not an infrastructure file (judged by its first 64 KiB: it is over the "
+                                      "size limit)"))
             return
-        formats = sniff_candidates(f)
-        if not formats:
-            self.unclaimed += 1
+        if ft.fatal:
+            self.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem or "unreadable"))
             return
-        found = _sniff_one(f, formats, self.shown(f), self.max_bytes, self.errors, self.skipped, self.by_format)
-        if found == AHEAD_FORMAT and self.pool is not None and self.streamed:
-            self.streamed = self.pool.ahead(AHEAD_FORMAT, self.by_format[AHEAD_FORMAT][-1])
+        for cand in formats:
+            sniff = sniffer(cand)
+            if sniff is not None and sniff(f, ft.text):
+                self.by_format.setdefault(cand, []).append(SourceFile(f, rel, ft.text))
+                if ft.problem:
+                    self.errors.append(parse_error(rel, Span(1, 1, 1, 1), ft.problem))
+                if cand == AHEAD_FORMAT and self.pool is not None and self.streamed:
+                    self.streamed = self.pool.ahead(AHEAD_FORMAT, self.by_format[cand][-1])
+                return
+        self.skipped.append((rel, "not an infrastructure file"))
 
 
 def _cache_may_answer(opts: RunOptions, base: Path) -> bool:
@@ -377,18 +361,20 @@ def _open_cache(opts: RunOptions, files: list[Path], roots: tuple[Path, ...], ba
     return (shard_cache, key) if key is not None else (None, None)
 
 
-def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: ShardCache) -> str | None:
+def _digests(opts: RunOptions, files: list[Path], base: Path, shard_cache: ShardCache,
+             inputs: list[bool] | None = None) -> str | None:
     """Hash the run's inputs for the shard cache; the run's key, or None when one cannot be read
     (the run is then not stored). Inputs are the files a front end may take by their names
     (Terraform, variable files, the sniffers' candidates); of the others only the names count:
     most of a real repository (sources, documents) is none, and no result depends on their
     content, except through a front end reading one as context (`file()`, an include, a nested
-    template), which the entry of the shard that read it checks (`shardcache.load`)."""
+    template), which the entry of the shard that read it checks (`shardcache.load`). `inputs`: per
+    file, whether it is one, when the run has sorted its files already (`_Sorter.inputs`)."""
     shown = display_paths(base)
     memo = runcache.StatMemo(shard_cache.cache)
-    digests = runcache.file_digests(
-        [(shown(f), f if format_of(f) is not None or sniff_candidates(f) else None) for f in files],
-        opts.max_file_size, memo)
+    taken = inputs if inputs is not None else [bool(_by_name(f)) for f in files]
+    digests = runcache.file_digests([(shown(f), f if t else None) for f, t in zip(files, taken, strict=True)],
+                                    opts.max_file_size, memo)
     if digests is None:
         return None
     memo.save()
