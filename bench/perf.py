@@ -202,6 +202,14 @@ def measure_tree(tree: Path, repeats: int, edit: bool) -> Measured:
                     median([r[1] for r in raws]), cached, edited, tuple(w for w, _ in runs))
 
 
+def wall_around(m: Measured, tree: Path, repeats: int) -> tuple[float, int]:
+    """(median wall, runs) of the tree's runs before Checkov's and as many again after it: a
+    machine that slows down during the bench slows both tools."""
+    walls = list(m.walls) + [tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=tree)[0]
+                             for _ in range(repeats)]
+    return median(walls), len(walls)
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
@@ -262,14 +270,10 @@ def main() -> int:
             if failure:
                 print(f"checkov on the {label} tree ({n} files) FAILED after {ck:.1f}s ({failure}); no ratio")
             else:
-                # as many runs again after Checkov's: a machine that slows down during the bench slows both
-                walls = list(measured[which].walls) + [
-                    tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=tree)[0]
-                    for _ in range(a.repeats)]
-                mine = median(walls)
+                mine, runs = wall_around(measured[which], tree, a.repeats)
                 ratio = ck / mine
                 print(f"checkov on the {label} tree ({n} files, {len(checks_list())} transit checks): {ck:.1f}s, "
-                      f"{resources} resources read; transit-lint {mine:.2f}s (median of {len(walls)} runs around "
+                      f"{resources} resources read; transit-lint {mine:.2f}s (median of {runs} runs around "
                       f"it); transit-lint is {ratio:.1f}x faster (target >= 20x)")
         big = max(measured, key=lambda m: m.rss)
         largest = max(rows, key=lambda r: r[1])

@@ -92,7 +92,6 @@ def fetch(tree: Tree) -> Path:
 def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
     files = sum(1 for p in path.rglob("*") if p.is_file() and ".transit-lint-cache" not in p.parts)
     m = perf.measure_tree(path, repeats, edit=False)
-    walls = list(m.walls)
     print(f"{tree.name}: {tree.what}")
     print(f"  {files} files: transit-lint {m.wall:.2f}s, peak {m.rss / 1024:.0f} MB, raw parse {m.raw:.2f}s "
           f"(x{m.wall / m.raw:.2f}, target <= 3x), repeat (cache) {m.cached:.2f}s", flush=True)
@@ -103,13 +102,10 @@ def measure(tree: Tree, path: Path, repeats: int, checkov: bool) -> None:
             print(f"  checkov ({len(perf.checks_list())} transit checks) FAILED after {ck:.1f}s ({failure}); "
                   "no ratio", flush=True)
         else:
-            # as many runs again after Checkov's: a machine that slows down during the bench slows both
-            walls += [perf.tl(".", "--no-cache", "--format", "json", "--output", os.devnull, cwd=path)[0]
-                      for _ in range(repeats)]
-            wall = perf.median(walls)
+            wall, runs = perf.wall_around(m, path, repeats)
             ratio = ck / wall
             print(f"  checkov ({len(perf.checks_list())} transit checks): {ck:.1f}s, {resources} resources read; "
-                  f"transit-lint {wall:.2f}s (median of {len(walls)} runs around it); transit-lint is "
+                  f"transit-lint {wall:.2f}s (median of {runs} runs around it); transit-lint is "
                   f"{ratio:.1f}x faster (target >= 20x)", flush=True)
     print("  targets: " + "; ".join([
         perf.verdict(">= 20x Checkov", None if ratio is None else ratio >= 20,

@@ -431,8 +431,6 @@ def _read_lines(p: Path) -> list[str]:
         return []
 
 
-
-
 # ---- reporting paths relative to the repository ----
 
 @dataclass(frozen=True)
